@@ -1,0 +1,65 @@
+# Shared shell functions for ./run and scripts/node: find or bring Node 22+, install the npm packages,
+# and install the Debian packages the tests need. Sourced, never run; messages go to stderr.
+
+VESPERA_ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+while [ ! -f "$VESPERA_ROOT/package.json" ] && [ "$VESPERA_ROOT" != / ]; do VESPERA_ROOT=$(dirname "$VESPERA_ROOT"); done
+VESPERA_NODE_DIR="$VESPERA_ROOT/.cache/node"
+VESPERA_NODE_MAJOR=22
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# Puts a Node >= 22 first on PATH. Where the machine's node is older, the `node-linux-<arch>` package
+# from the npm registry (the official binary, published by the `node` package's maintainers) is
+# unpacked into .cache/node once.
+ensure_node() {
+  if command -v node >/dev/null 2>&1 && [ "$(node_major node)" -ge "$VESPERA_NODE_MAJOR" ]; then return 0; fi
+  if [ ! -x "$VESPERA_NODE_DIR/bin/node" ] || [ "$(node_major "$VESPERA_NODE_DIR/bin/node")" -lt "$VESPERA_NODE_MAJOR" ]; then
+    command -v npm >/dev/null 2>&1 || die "setup: Node $VESPERA_NODE_MAJOR+ is required and npm is missing to fetch it; install nodejs and npm (Debian: apt-get install nodejs npm)."
+    case "$(uname -m)" in
+      x86_64) arch=x64 ;; aarch64) arch=arm64 ;; ppc64le) arch=ppc64le ;; s390x) arch=s390x ;;
+      *) die "setup: no Node $VESPERA_NODE_MAJOR package for $(uname -m) on the npm registry; install Node $VESPERA_NODE_MAJOR+ yourself." ;;
+    esac
+    have=$(node --version 2>/dev/null || echo none)
+    say "setup: this machine has Node $have; bringing Node $VESPERA_NODE_MAJOR from the npm registry (node-linux-$arch) into .cache/node"
+    tmp=$(mktemp -d "$VESPERA_ROOT/.cache-node.XXXXXX")
+    if ! npm install --silent --prefix "$tmp" --no-save --no-package-lock --ignore-scripts "node-linux-$arch@$VESPERA_NODE_MAJOR" >/dev/null 2>&1; then
+      rm -rf "$tmp"; die "setup: could not download node-linux-$arch@$VESPERA_NODE_MAJOR from the npm registry; check the network or install Node $VESPERA_NODE_MAJOR+."
+    fi
+    mkdir -p "$VESPERA_ROOT/.cache"; rm -rf "$VESPERA_NODE_DIR"
+    mv "$tmp/node_modules/node-linux-$arch" "$VESPERA_NODE_DIR"; rm -rf "$tmp"
+  fi
+  PATH="$VESPERA_NODE_DIR/bin:$PATH"; export PATH
+}
+
+# npm ci when node_modules does not match the lockfile (recorded by its hash).
+ensure_npm_packages() {
+  stamp="$VESPERA_ROOT/node_modules/.vespera-lock"
+  want=$(sha256sum "$VESPERA_ROOT/package-lock.json" | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "setup: installing npm packages (npm ci)"
+    (cd "$VESPERA_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "setup: npm ci failed; see the messages above."
+    printf '%s' "$want" > "$stamp"
+  fi
+}
+
+# Debian packages the test world needs, each with the file that proves it is installed.
+VESPERA_TEST_PACKAGES="dbus-daemon:/usr/bin/dbus-daemon python3-gi:/usr/lib/python3/dist-packages/gi/__init__.py gir1.2-glib-2.0:/usr/lib/x86_64-linux-gnu/girepository-1.0/Gio-2.0.typelib docker-registry:/usr/bin/docker-registry chromium:/usr/bin/chromium skopeo:/usr/bin/skopeo jq:/usr/bin/jq fonts-liberation:/usr/share/fonts/truetype/liberation"
+
+ensure_test_packages() {
+  missing=""
+  for entry in $VESPERA_TEST_PACKAGES; do
+    pkg=${entry%%:*}; path=${entry#*:}
+    case "$pkg" in gir1.2-glib-2.0) path=$(ls /usr/lib/*/girepository-1.0/Gio-2.0.typelib 2>/dev/null | head -n1); [ -n "$path" ] || path=/nonexistent ;; esac
+    [ -e "$path" ] || missing="$missing $pkg"
+  done
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    die "setup: the tests need these Debian packages:$missing — install them as root: apt-get install$missing"
+  fi
+  say "setup: installing Debian packages:$missing"
+  (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends $missing >&2) \
+    || die "setup: apt-get could not install$missing; install them and run again."
+}

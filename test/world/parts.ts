@@ -1,0 +1,6 @@
+// The layers later parts of the project add to the world, started in this order after the buses,
+// the registry, the catalog and the etc root exist. Each registers its own cleanup with onStop.
+
+import type { WorldPart } from './world.ts';
+
+export const WORLD_PARTS: readonly WorldPart[] = [];
