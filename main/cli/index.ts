@@ -1,18 +1,12 @@
 #!/usr/bin/env node
 // The `vespera-updates` command line: a thin face over the same flows the tray app runs.
-// Each command lives in its own module; this file only parses the first word and dispatches.
+// Each command lives in its own module under commands/; this file lists them and dispatches.
 
 import { readFileSync } from 'node:fs';
+import { EXIT, processIO, runCommand, type Command } from './command.ts';
 
-interface Command {
-  readonly summary: string;
-  run(args: string[]): Promise<number>;
-}
-
-/** Commands register here as the parts behind them land. */
-const COMMANDS: Record<string, Command> = {};
-
-const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/** Every command, in the order --help lists them. */
+const COMMANDS: readonly Command[] = [];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,8 +14,8 @@ function version(): string {
 }
 
 function help(): string {
-  const width = Math.max(8, ...Object.keys(COMMANDS).map((name) => name.length));
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  const width = Math.max(8, ...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
     'usage: vespera-updates <command> [options]',
     '',
@@ -31,30 +25,32 @@ function help(): string {
     ...(lines.length > 0 ? lines : ['  (none yet)']),
     '',
     'Options:',
-    '  -h, --help     show this help (or a command\'s help: vespera-updates <command> --help)',
+    "  -h, --help     show this help (or a command's help: vespera-updates <command> --help)",
     '  --version      print the version',
     '',
-    'Exit codes: 0 success, 1 the command failed (the message says why), 2 wrong usage.',
+    'Exit codes: 0 success, 1 the command failed (the message says why), 2 wrong usage;',
+    'commands list any others in their own help.',
     '',
   ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
+  const io = processIO();
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    process.stdout.write(help());
+    io.stdout.write(help());
     return first === undefined ? EXIT.usage : EXIT.ok;
   }
   if (first === '--version') {
-    process.stdout.write(`${version()}\n`);
+    io.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS[first];
+  const command = COMMANDS.find((c) => c.name === first);
   if (!command) {
-    process.stderr.write(`vespera-updates: unknown command "${first}"; run vespera-updates --help for the list.\n`);
+    io.stderr.write(`vespera-updates: unknown command "${first}"; run vespera-updates --help for the list.\n`);
     return EXIT.usage;
   }
-  return await command.run(rest);
+  return await runCommand(command, rest, io);
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,84 @@
+// What every `vespera-updates` command shares: argument parsing with usage errors, --help, JSON
+// output that survives BigInt, and turning a CodedError into one clear line and an exit code.
+
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { CodedError, describeError } from '../shared/errors.ts';
+
+/** Exit codes every command uses; commands document any extra ones in their help. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+export interface CommandIO {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+  /** True when stdout is a terminal (progress bars, colour). */
+  readonly interactive: boolean;
+}
+
+export interface Command {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** The whole --help text. */
+  readonly help: string;
+  run(argv: string[], io: CommandIO): Promise<number>;
+}
+
+export class UsageError extends CodedError<'usage'> {
+  constructor(message: string) {
+    super('usage', message);
+  }
+}
+
+export function processIO(): CommandIO {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, interactive: Boolean(process.stdout.isTTY) };
+}
+
+/** parseArgs with strict checking; mistakes become a UsageError naming the command. */
+export function parseCommandArgs<O extends ParseArgsOptionsConfig>(
+  command: string,
+  argv: string[],
+  options: O,
+  positionals: { min?: number; max?: number } = {},
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>> {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${command}: ${describeError(error)}`);
+  }
+  const count = parsed.positionals.length;
+  if (positionals.min !== undefined && count < positionals.min) throw new UsageError(`${command}: missing argument`);
+  if (positionals.max !== undefined && count > positionals.max) {
+    throw new UsageError(`${command}: unexpected argument "${parsed.positionals[positionals.max] ?? ''}"`);
+  }
+  return parsed;
+}
+
+/** JSON with BigInt as numbers (D-Bus `t` values) and a trailing newline. */
+export function writeJson(io: CommandIO, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
+}
+
+/** Runs a command: --help, usage errors (exit 2), coded failures as one line (exit 1). */
+export async function runCommand(command: Command, argv: string[], io: CommandIO): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`vespera-updates ${error.message}; see vespera-updates ${command.name} --help.\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof CodedError) {
+      io.stderr.write(`vespera-updates ${command.name}: ${error.message}\n`);
+      return EXIT.failure;
+    }
+    io.stderr.write(`vespera-updates ${command.name}: unexpected failure: ${describeError(error)}\n`);
+    if (io.env.VESPERA_UPDATES_DEBUG) io.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    return EXIT.failure;
+  }
+}
