@@ -243,6 +243,14 @@ export type CommandOutput<C extends CommandName> = Commands[C]['output'];
 /** IPC channel names are prefixed so nothing else in Electron can collide with them. */
 export const CHANNEL_PREFIX = 'vespera:';
 
+/**
+ * What crosses the boundary for one invocation (IPC reply and web bridge body alike): errors travel as
+ * data so the renderer gets the code and the plain-words message, never a stack or an Electron wrapper.
+ */
+export type InvokeResult<C extends CommandName> =
+  | { readonly ok: true; readonly output: CommandOutput<C> }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
 /** The API preload exposes as `window.vespera` (and the web bridge provides in a browser). */
 export interface VesperaApi {
   invoke<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>>;
@@ -332,4 +340,20 @@ export function isCommandName(value: unknown): value is CommandName {
 /** Checks and normalises a renderer's input for `command`; throws ContractError when it is not valid. */
 export function validateInput<C extends CommandName>(command: C, input: unknown): CommandInput<C> {
   return VALIDATORS[command](input) as CommandInput<C>;
+}
+
+/**
+ * Validates a renderer's invocation and runs it on `backend`, turning every failure into an
+ * InvokeResult: the one path by which the IPC handlers and the web bridge answer.
+ */
+export async function answerInvocation(backend: VesperaApi, command: unknown, input: unknown): Promise<InvokeResult<CommandName>> {
+  if (!isCommandName(command)) return { ok: false, error: { code: 'unknown-command', message: 'There is no such command.' } };
+  try {
+    const valid = validateInput(command, input);
+    return { ok: true, output: await backend.invoke(command, valid) };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: { code: typeof code === 'string' ? code : 'unknown', message } };
+  }
 }
