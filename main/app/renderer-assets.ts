@@ -46,9 +46,14 @@ export function isAppUrl(url: string): boolean {
  */
 export function rendererAsset(root: string, url: string): { path: string; type: string } | undefined {
   if (!isAppUrl(url)) return undefined;
+  return rendererFile(root, new URL(url).pathname);
+}
+
+/** Maps a URL path (still percent-encoded) to a file under `root`; the web bridge uses it too. */
+export function rendererFile(root: string, encodedPath: string): { path: string; type: string } | undefined {
   let pathname: string;
   try {
-    pathname = decodeURIComponent(new URL(url).pathname);
+    pathname = decodeURIComponent(encodedPath);
   } catch {
     return undefined;
   }
