@@ -96,7 +96,7 @@ export class UpdateNotifier {
     return this.#client.availability;
   }
 
-  /** The last trouble with the history file (ignored or unwritable), for the doctor; undefined when fine. */
+  /** Trouble with the history file (ignored or unwritable) since it was last written; for the doctor. */
   get historyProblem(): HistoryError | undefined {
     return this.#historyProblem;
   }
@@ -170,6 +170,7 @@ export class UpdateNotifier {
     this.#history = recordShown(this.#history, notice, this.#clock());
     try {
       await writeHistory(this.#file, this.#history);
+      this.#historyProblem = undefined;
     } catch (error) {
       this.#historyProblem = error as HistoryError;
     }
