@@ -1,10 +1,12 @@
 // When to speak: given a notice and the history of what was announced, decide between notifying now
 // and staying quiet. Pure; the time and the history come in as arguments.
 //
-// The cadence follows GNOME Software (anchors-products.md, note 32): a notice about something new is
-// shown at once; the same notice about the same thing (kind and digest or image) comes back only as
-// a reminder, at most every `readyEveryMs` (default 3 days) for an update or host notice and every
-// `failureEveryMs` (default 1 day) for a failed verification. A changed digest is something new.
+// The cadence follows GNOME Software (anchors-products.md, note 32): the same notice about the same
+// thing (kind and digest or image) comes back only as a reminder, at most every `readyEveryMs`
+// (default 3 days) for an update or host notice and every `failureEveryMs` (default 1 day) for a failed
+// verification. A failure about a new digest is news at once; a *ready* notice about a newer build
+// waits out the ready interval too, so images rebuilt daily do not announce themselves daily
+// (fedora-silverblue/issue-tracker#669).
 
 import { noticeSubject, type Notice, type NoticeKind } from './notices.ts';
 
@@ -41,14 +43,29 @@ export function reminderInterval(kind: NoticeKind, cadence: Cadence): number {
 }
 
 export function decideNotice(notice: Notice, history: NoticeHistory, now: number, cadence: Cadence): Decision {
-  const entry = findEntry(history, notice.kind, noticeSubject(notice));
-  if (!entry) return { notify: true, reason: 'new' };
   const interval = reminderInterval(notice.kind, cadence);
-  const elapsed = now - entry.lastShownAt;
-  // A clock set back by more than one interval (or a history written under a wrong clock) must not
-  // silence a notice for that long: treat it as due.
-  if (elapsed >= interval || elapsed < -interval) return { notify: true, reason: 'reminder' };
+  const entry = findEntry(history, notice.kind, noticeSubject(notice));
+  if (!entry) {
+    const lastReady = notice.kind === 'update-ready' ? latestOfKind(history, 'update-ready') : undefined;
+    if (lastReady && isRecent(now - lastReady.lastShownAt, interval)) {
+      return { notify: false, reason: 'announced-recently', nextReminderAt: lastReady.lastShownAt + interval };
+    }
+    return { notify: true, reason: 'new' };
+  }
+  if (!isRecent(now - entry.lastShownAt, interval)) return { notify: true, reason: 'reminder' };
   return { notify: false, reason: 'announced-recently', nextReminderAt: entry.lastShownAt + interval };
+}
+
+/**
+ * Within the interval. A clock set back by more than one interval (or a history written under a wrong
+ * clock) must not silence a notice for that long: that counts as due.
+ */
+function isRecent(elapsed: number, interval: number): boolean {
+  return elapsed < interval && elapsed >= -interval;
+}
+
+function latestOfKind(history: NoticeHistory, kind: NoticeKind): HistoryEntry | undefined {
+  return history.entries.filter((e) => e.kind === kind).sort((a, b) => b.lastShownAt - a.lastShownAt)[0];
 }
 
 /** The history after `notice` was shown at `now`; bounded to MAX_HISTORY_ENTRIES. */

@@ -98,9 +98,12 @@ describe('update notices on a desktop with a notification server', () => {
     expect((await second.notify(ready(4))).status).toBe('quiet');
   });
 
-  it('announces a new digest at once, updating the ready notice in place', async () => {
-    const notifier = await notifierFor(world);
+  it('announces a newer build once the ready interval has passed, updating the ready notice in place', async () => {
+    const clock = manualClock();
+    const notifier = await notifierFor(world, clock);
     const first = await notifier.notify(ready(5));
+    expect((await notifier.notify(ready(6))).status).toBe('quiet');
+    clock.advance(3 * DAY);
     const second = await notifier.notify(ready(6));
     expect(second).toMatchObject({ status: 'shown', reason: 'new', replaced: true });
     if (first.status !== 'shown' || second.status !== 'shown') throw new Error('not shown');

@@ -44,9 +44,15 @@ describe('the reminder policy', () => {
     expect(history.entries[0]).toMatchObject({ firstShownAt: T0, lastShownAt: T0 + 3 * DAY, timesShown: 2 });
   });
 
-  it('treats a changed digest as a new update and announces it at once', () => {
+  it('holds a newer ready build until the ready interval has passed, so daily images do not nag', () => {
     const history = shownAt(EMPTY_HISTORY, ready(1), T0);
-    expect(decideNotice(ready(2), history, T0 + HOUR, CADENCE)).toEqual({ notify: true, reason: 'new' });
+    expect(decideNotice(ready(2), history, T0 + DAY, CADENCE)).toMatchObject({ notify: false, nextReminderAt: T0 + 3 * DAY });
+    expect(decideNotice(ready(2), history, T0 + 3 * DAY, CADENCE)).toEqual({ notify: true, reason: 'new' });
+  });
+
+  it('announces a failure about a new digest at once', () => {
+    const history = shownAt(EMPTY_HISTORY, failed(1), T0);
+    expect(decideNotice(failed(2), history, T0 + HOUR, CADENCE)).toEqual({ notify: true, reason: 'new' });
   });
 
   it('reminds about a failed verification daily, on its own cadence', () => {
@@ -83,10 +89,10 @@ describe('the reminder policy', () => {
 
   it('keeps at most MAX_HISTORY_ENTRIES announcements, forgetting the oldest', () => {
     let history = EMPTY_HISTORY;
-    for (let i = 1; i <= MAX_HISTORY_ENTRIES + 5; i++) history = recordShown(history, ready(i), T0 + i);
+    for (let i = 1; i <= MAX_HISTORY_ENTRIES + 5; i++) history = recordShown(history, failed(i), T0 + i);
     expect(history.entries).toHaveLength(MAX_HISTORY_ENTRIES);
-    expect(decideNotice(ready(1), history, T0 + 100, CADENCE).notify).toBe(true);
-    expect(decideNotice(ready(MAX_HISTORY_ENTRIES + 5), history, T0 + 100, CADENCE).notify).toBe(false);
+    expect(decideNotice(failed(1), history, T0 + 100, CADENCE).notify).toBe(true);
+    expect(decideNotice(failed(MAX_HISTORY_ENTRIES + 5), history, T0 + 100, CADENCE).notify).toBe(false);
   });
 
   it('merges two processes\' histories so neither repeats what the other announced', () => {
