@@ -210,18 +210,22 @@ describe('app-enforced mode', () => {
 
 describe('the change rule shared with the privileged helper', () => {
   const before = parsePolicyText(corpusText('ublue-os-signing.json'), 'b');
-  const edit = (f: (p: Record<string, any>) => void) => {
-    const p = JSON.parse(corpusText('ublue-os-signing.json')) as Record<string, any>;
+  interface PolicyJson {
+    default: unknown[];
+    transports: { docker: Record<string, unknown[]> };
+  }
+  const edit = (f: (p: PolicyJson) => void) => {
+    const p = JSON.parse(corpusText('ublue-os-signing.json')) as PolicyJson;
     f(p);
     return checkPolicyChange(before, parsePolicyText(JSON.stringify(p), 'a')).violations.join('; ');
   };
 
   it.each([
-    ['dropping a rule', (p: Record<string, any>) => delete p.transports.docker['registry.redhat.io'], /"registry.redhat.io" was removed/],
-    ['loosening a rule', (p: Record<string, any>) => (p.transports.docker['ghcr.io/ublue-os'] = [{ type: 'insecureAcceptAnything' }]), /"ghcr.io\/ublue-os" was changed/],
-    ['loosening the default', (p: Record<string, any>) => (p.default = [{ type: 'insecureAcceptAnything' }]), /default may only be kept or set to reject/],
-    ['adding an accept-anything scope', (p: Record<string, any>) => (p.transports.docker['quay.io/evil'] = [{ type: 'insecureAcceptAnything' }]), /not a cosign key rule/],
-    ['trusting a key outside /etc/pki/containers', (p: Record<string, any>) => (p.transports.docker['quay.io/x'] = [{ type: 'sigstoreSigned', keyPath: '/tmp/k.pub', signedIdentity: { type: 'matchRepository' } }]), /not a cosign key rule/],
+    ['dropping a rule', (p: PolicyJson) => delete p.transports.docker['registry.redhat.io'], /"registry.redhat.io" was removed/],
+    ['loosening a rule', (p: PolicyJson) => (p.transports.docker['ghcr.io/ublue-os'] = [{ type: 'insecureAcceptAnything' }]), /"ghcr.io\/ublue-os" was changed/],
+    ['loosening the default', (p: PolicyJson) => (p.default = [{ type: 'insecureAcceptAnything' }]), /default may only be kept or set to reject/],
+    ['adding an accept-anything scope', (p: PolicyJson) => (p.transports.docker['quay.io/evil'] = [{ type: 'insecureAcceptAnything' }]), /not a cosign key rule/],
+    ['trusting a key outside /etc/pki/containers', (p: PolicyJson) => (p.transports.docker['quay.io/x'] = [{ type: 'sigstoreSigned', keyPath: '/tmp/k.pub', signedIdentity: { type: 'matchRepository' } }]), /not a cosign key rule/],
   ])('refuses %s', (_what, f, message) => {
     expect(edit(f)).toMatch(message);
   });
