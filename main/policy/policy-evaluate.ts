@@ -94,7 +94,6 @@ export function explainImage(policy: Policy, ref: DockerReference, registries?: 
       notes.push(`The ${r.type} rule compares the signature's identity with "${identity}" including the tag; cosign signs the repository without a tag, so this pull by tag is rejected even when signed. Use "signedIdentity": {"type": "matchRepository"}.`);
     }
   }
-  if (needsAttachments && attachments && !attachments.enabled) notes.push(attachments.explanation);
 
   const imageSigned = signedPrefixAnswer(policy, effect, needsAttachments && attachments !== undefined && !attachments.enabled, true);
   const unverified = signedPrefixAnswer(policy, effect, needsAttachments && attachments !== undefined && !attachments.enabled, false);
@@ -127,29 +126,28 @@ function signedPrefixAnswer(policy: Policy, effect: RequirementsEffect, attachme
   if (enforcing && isInsecureDefault(policy.default)) {
     return {
       outcome: 'refused-insecure-default',
-      message: 'rpm-ostree refuses ostree-image-signed: before pulling: the policy\'s global "default" is insecureAcceptAnything ("containers-policy.json specifies a default of insecureAcceptAnything; refusing usage"). Set the default to reject (keeping catch-all rules for other transports).',
+      message: 'refused before pulling: the policy\'s global "default" is insecureAcceptAnything, and rpm-ostree answers "containers-policy.json specifies a default of insecureAcceptAnything; refusing usage". Set the default to reject (keeping catch-all rules for other transports).',
     };
   }
-  const prefix = enforcing ? 'ostree-image-signed:' : 'ostree-unverified-registry:';
   switch (effect) {
     case 'accept-unsigned':
       return {
         outcome: 'accepts-unsigned',
         message: enforcing
-          ? `${prefix} accepts this image unsigned: rpm-ostree only checks the global default, and the rule that applies to this image accepts anything. The prefix alone proves nothing here.`
-          : `${prefix} pulls this image without any signature check: the rule that applies accepts anything.`,
+          ? 'accepts this image unsigned: rpm-ostree only checks the global default, and the rule that applies to this image accepts anything. The prefix alone proves nothing here.'
+          : 'pulls this image without any signature check: the rule that applies accepts anything.',
       };
     case 'reject':
-      return { outcome: 'rejects', message: `${prefix} fails: the rule that applies to this image rejects it.` };
+      return { outcome: 'rejects', message: 'fails: the rule that applies to this image rejects it.' };
     case 'require-signature':
       if (attachmentsOff) {
-        return { outcome: 'signature-never-found', message: `${prefix} fails with "A signature was required, but no signature exists": registries.d does not enable use-sigstore-attachments for this image, so its cosign signature is never fetched.` };
+        return { outcome: 'signature-never-found', message: 'fails with "A signature was required, but no signature exists": registries.d does not enable use-sigstore-attachments for this image, so its cosign signature is never fetched.' };
       }
       return {
         outcome: 'requires-signature',
         message: enforcing
-          ? `${prefix} pulls this image only with a valid signature as the applying rule requires.`
-          : `${prefix} still enforces the signature rule for this image: "unverified" only skips rpm-ostree's check of the global default, policy.json is applied all the same.`,
+          ? 'pulls this image only with a valid signature, as the applying rule requires.'
+          : 'still enforces the signature rule for this image: "unverified" only skips rpm-ostree\'s check of the global default; policy.json is applied all the same.',
       };
   }
 }

@@ -95,7 +95,7 @@ describe('what rpm-ostree does with the image', () => {
   it('says the signature is never found when registries.d does not enable attachments', () => {
     const answer = explainImage(load('ublue-os-signing.json'), ref('ghcr.io/ublue-os/bluefin:stable'), mergeRegistriesFiles([]));
     expect(answer.imageSigned.outcome).toBe('signature-never-found');
-    expect(answer.notes.join(' ')).toMatch(/use-sigstore-attachments/);
+    expect(answer.attachments?.explanation).toMatch(/use-sigstore-attachments/);
   });
 
   it('accepts an unrelated image unsigned through ostree-image-signed: behind a catch-all', () => {
