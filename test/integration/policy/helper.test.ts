@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -193,6 +193,14 @@ describe('the privileged policy helper', () => {
     expect(run.code).toBe(HELPER_EXIT.refusedInput);
     expect(reply(run).message).toMatch(/^Refused, nothing was changed/);
     expect(snapshot(root)).toEqual(original);
+  });
+
+  it('refuses to run without root privileges when no test root is given', () => {
+    const asNobody = process.getuid?.() === 0 ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath]] : [process.execPath, []];
+    const [command, prefix] = asNobody as [string, string[]];
+    const run = spawnSync(command, [...prefix, '--disable-warning=ExperimentalWarning', HELPER, 'backups', '--json'], { encoding: 'utf8' });
+    expect(run.status).toBe(HELPER_EXIT.notAuthorized);
+    expect(run.stdout).toMatch(/must run as root/);
   });
 
   it('refuses --root when run through pkexec, and unknown verbs', async () => {
