@@ -290,9 +290,9 @@ export function planKeyEnforced(state: PolicyHostState, request: KeyPlanRequest)
   const coverage =
     request.scope === 'namespace'
       ? `every repository under ${scopes[0] ?? ''}/ (not only ${family.map((f) => f.split('/').pop()).join(', ')})`
-      : `${family.length === 1 ? 'the repository' : `these ${family.length} repositories`}: ${family.join(', ')}`;
+      : family.join(', ');
   statements.unshift(
-    `The OS will refuse images of ${coverage} unless they carry a cosign signature by the key ${keyHostPath} (${key.algorithm}, SHA-256 fingerprint ${key.fingerprint}); rpm-ostree, bootc and podman all apply ${hostPathOf({ kind: 'policy' })}.`,
+    `From now on the OS accepts images of ${coverage} only with a cosign signature by the key ${keyHostPath} (${key.algorithm}, SHA-256 fingerprint ${key.fingerprint}): rpm-ostree, bootc and podman all apply ${hostPathOf({ kind: 'policy' })}.`,
   );
   if (replaced.length > 0) statements.push(`Your existing rules for ${replaced.map((s) => `"${s}"`).join(', ')} are replaced (the backup keeps them).`);
   statements.push(

@@ -61,7 +61,7 @@ describe('vespera-updates policy, inside a test world', () => {
     const before = readFileSync(join(world.etcRoot, 'containers/policy.json'), 'utf8');
     const plan = await cli(['plan', '--mode', 'key', '--key', keyFile, '--family', family]);
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toMatch(/^\* The OS will refuse images of these 2 repositories/);
+    expect(plan.stdout).toMatch(/^\* From now on the OS accepts images of \S+\/acme\/vespera, \S+\/acme\/vespera-nvidia only with a cosign signature/);
     expect(plan.stdout).toContain('+++ b/etc/containers/policy.json');
     expect(readFileSync(join(world.etcRoot, 'containers/policy.json'), 'utf8')).toBe(before);
 
