@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { JsonSyntaxError, plainValue, readLocatedJson } from '../../../main/policy/located-json.ts';
+import { caught } from '../../support/caught.ts';
 
-function syntaxError(text: string): JsonSyntaxError {
-  try {
-    readLocatedJson(text);
-  } catch (error) {
-    if (error instanceof JsonSyntaxError) return error;
-    throw error;
-  }
-  throw new Error('expected a syntax error');
-}
+const syntaxError = (text: string) => caught(() => readLocatedJson(text), JsonSyntaxError);
 
 describe('the position-tracking JSON reader', () => {
   it('reads the same values JSON.parse does, keeping key order', () => {

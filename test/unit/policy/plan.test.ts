@@ -8,6 +8,7 @@ import { parsePolicyText } from '../../../main/policy/policy-parse.ts';
 import { appEnforcedStatement, defaultKeyName, familyNamespace, PlanError, planKeyEnforced, type KeyPlanRequest } from '../../../main/policy/plan.ts';
 import { mergeRegistriesFiles, type RegistriesFile } from '../../../main/policy/registries-d.ts';
 import { corpusText } from '../../support/policy-corpus/corpus.ts';
+import { caught } from '../../support/caught.ts';
 
 const VARIANTS = ['vespera', 'vespera-nvidia', 'vespera-nvidia-open', 'vespera-dx', 'vespera-dx-nvidia', 'vespera-dx-nvidia-open'];
 const FAMILY = VARIANTS.map((v) => `ghcr.io/acme/${v}`);
@@ -26,15 +27,7 @@ function request(overrides: Partial<KeyPlanRequest> = {}): KeyPlanRequest {
   return { family: FAMILY, scope: 'per-variant', keyText: PUBLIC_PEM, ...overrides };
 }
 
-function planError(state: PolicyHostState, req: KeyPlanRequest): PlanError {
-  try {
-    planKeyEnforced(state, req);
-  } catch (error) {
-    if (error instanceof PlanError) return error;
-    throw error;
-  }
-  throw new Error('expected the plan to be refused');
-}
+const planError = (state: PolicyHostState, req: KeyPlanRequest) => caught(() => planKeyEnforced(state, req), PlanError);
 
 /** The host after a plan's changes are written. */
 function applied(state: PolicyHostState, plan: ReturnType<typeof planKeyEnforced>): PolicyHostState {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicyText, PolicyFileError } from '../../../main/policy/policy-parse.ts';
 import { POLICY_CORPUS, corpusText, positionOf } from '../../support/policy-corpus/corpus.ts';
+import { caught } from '../../support/caught.ts';
 
-function policyError(text: string): PolicyFileError {
-  try {
-    parsePolicyText(text, 'policy.json');
-  } catch (error) {
-    if (error instanceof PolicyFileError) return error;
-    throw error;
-  }
-  throw new Error('expected the policy to be refused');
-}
+const policyError = (text: string) => caught(() => parsePolicyText(text, 'policy.json'), PolicyFileError);
 
 const wrap = (requirement: string): string => `{"default": [{"type": "reject"}], "transports": {"docker": {"ghcr.io/acme": [${requirement}]}}}`;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDockerReference } from '../../../main/shared/image-reference.ts';
 import { mergeRegistriesFiles, RegistriesError, sigstoreAttachmentsFor, type RegistriesFile } from '../../../main/policy/registries-d.ts';
+import { caught } from '../../support/caught.ts';
 
 // The files a Fedora host ships (containers-common), and Universal Blue's.
 const FEDORA: RegistriesFile[] = [
@@ -12,15 +13,7 @@ const UBLUE: RegistriesFile = { name: 'ublue-os.yaml', text: 'docker:\n  ghcr.io
 
 const ref = (text: string) => parseDockerReference(text);
 
-function refusal(files: RegistriesFile[]): RegistriesError {
-  try {
-    mergeRegistriesFiles(files);
-  } catch (error) {
-    if (error instanceof RegistriesError) return error;
-    throw error;
-  }
-  throw new Error('expected registries.d to be refused');
-}
+const refusal = (files: RegistriesFile[]) => caught(() => mergeRegistriesFiles(files), RegistriesError);
 
 describe('registries.d lookup', () => {
   it('does not fetch cosign signatures on a stock Fedora host', () => {
