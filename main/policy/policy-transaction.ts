@@ -3,7 +3,8 @@
 // files are backed up first, and a failed write or re-check puts the backup back.
 
 import { randomBytes } from 'node:crypto';
-import { readdir, rmdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CodedError, describeError } from '../shared/errors.ts';
 import { diskPathOf, hostPathOf, OWN_REGISTRIES_FILE, policyPaths, readRegistriesFiles, type PlanTarget, type PolicyPaths } from './host-files.ts';
@@ -323,7 +324,12 @@ async function readManifest(ctx: HelperContext, id: string): Promise<BackupManif
   await checkTarget(ctx.root, path, false);
   const bytes = await readRegular(path, 256 * 1024);
   if (bytes === null) throw new HelperError('helper-not-found', `There is no backup ${id}; list them with: vespera-updates policy restore`);
-  const manifest = JSON.parse(bytes.toString('utf8')) as BackupManifest;
+  let manifest: BackupManifest;
+  try {
+    manifest = JSON.parse(bytes.toString('utf8')) as BackupManifest;
+  } catch {
+    throw new HelperError('helper-failure', `The backup ${id} is damaged (its manifest is not readable); it was left as it is.`);
+  }
   if (manifest.format !== 'vespera-policy-backup/1' || manifest.id !== id || !Array.isArray(manifest.files)) {
     throw new HelperError('helper-failure', `The backup ${id} is damaged (its manifest is not readable); it was left as it is.`);
   }
@@ -388,6 +394,42 @@ export async function listBackups(ctx: HelperContext): Promise<BackupManifest[]>
 
 // ---- the verbs ----
 
+/** One change at a time: a second apply or restore (a double click, the CLI and the app) waits its turn by refusing. */
+async function withLock<T>(ctx: HelperContext, work: () => Promise<T>): Promise<T> {
+  const folder = join(ctx.root, 'var', 'lib', 'vespera-updates');
+  await checkTarget(ctx.root, join(folder, 'x'), true);
+  const lock = join(folder, 'policy-helper.lock');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      const holder = Number((await readRegular(lock, 64).catch(() => null))?.toString('utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
+        throw new HelperError('helper-refused-input', `Refused, nothing was changed: another policy change (process ${holder}) is in progress; try again when it has finished.`);
+      }
+      await removeFile(lock);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await removeFile(lock);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function cleanTemps(ctx: HelperContext): Promise<void> {
   const paths = pathsOf(ctx);
   for (const folder of [join(paths.etcRoot, 'containers'), paths.registriesDir, paths.keyDir]) await removeStaleTemps(folder);
@@ -408,7 +450,10 @@ async function verifyWritten(ctx: HelperContext, changes: readonly Validated[], 
 
 export async function applyPlan(ctx: HelperContext, planText: string): Promise<HelperResult> {
   const plan = parseHelperPlan(planText);
-  await cleanTemps(ctx);
+  return await withLock(ctx, () => applyParsed(ctx, plan));
+}
+
+async function applyParsed(ctx: HelperContext, plan: HelperPlan): Promise<HelperResult> {
   const changes: Validated[] = [];
   for (const change of [...plan.changes].sort((a, b) => ORDER[a.target.kind] - ORDER[b.target.kind])) {
     const before = await currentText(ctx, change.target, false);
@@ -418,6 +463,7 @@ export async function applyPlan(ctx: HelperContext, planText: string): Promise<H
     changes.push({ target: change.target, path: diskPathOf(pathsOf(ctx), change.target), before, after: change.after });
   }
   const originalPolicy = await currentText(ctx, { kind: 'policy' }, false);
+  await cleanTemps(ctx);
   const problems = await validateContents(ctx, changes, originalPolicy);
   if (problems.length > 0) refuse(problems.join('; '));
 
@@ -454,10 +500,15 @@ async function rollBack(ctx: HelperContext, backup: BackupManifest, code: 'helpe
 
 export async function restoreBackup(ctx: HelperContext, id: string): Promise<HelperResult> {
   const manifest = await readManifest(ctx, id);
-  await cleanTemps(ctx);
+  return await withLock(ctx, () => restoreManifest(ctx, manifest));
+}
+
+async function restoreManifest(ctx: HelperContext, manifest: BackupManifest): Promise<HelperResult> {
+  const id = manifest.id;
   for (const f of manifest.files) await savedText(ctx, manifest, f);
   const current: { target: PlanTarget; before: string | null }[] = [];
   for (const f of manifest.files) current.push({ target: f.target, before: await currentText(ctx, f.target, false) });
+  await cleanTemps(ctx);
   const undo = await createBackup(ctx, current, 'restore', id);
   try {
     await putBack(ctx, manifest);

@@ -180,7 +180,9 @@ describe('the privileged policy helper', () => {
     expect(reply(run).message).toMatch(/^Refused, nothing was changed: /);
     expect(reply(run).message).toMatch(message);
     expect(snapshot(root)).toEqual(original);
-    expect(existsSync(join(root, 'var'))).toBe(false);
+    // No backup was made and the lock is gone.
+    expect(existsSync(join(root, 'var/lib/vespera-updates/policy-backups'))).toBe(false);
+    expect(existsSync(join(root, 'var/lib/vespera-updates/policy-helper.lock'))).toBe(false);
   });
 
   it.each([
@@ -193,6 +195,20 @@ describe('the privileged policy helper', () => {
     expect(run.code).toBe(HELPER_EXIT.refusedInput);
     expect(reply(run).message).toMatch(/^Refused, nothing was changed/);
     expect(snapshot(root)).toEqual(original);
+  });
+
+  it('refuses a second change while one is in progress, and takes over the lock of a dead helper', async () => {
+    const lockDir = join(root, 'var/lib/vespera-updates');
+    mkdirSync(lockDir, { recursive: true });
+    writeFileSync(join(lockDir, 'policy-helper.lock'), `${process.pid}\n`);
+    const busy = await helper(root, ['apply'], { stdin: JSON.stringify(await plan()) });
+    expect(busy.code).toBe(HELPER_EXIT.refusedInput);
+    expect(reply(busy).message).toMatch(/another policy change \(process \d+\) is in progress/);
+    expect(snapshot(root)).toEqual(original);
+
+    writeFileSync(join(lockDir, 'policy-helper.lock'), '999999999\n');
+    expect((await helper(root, ['apply'], { stdin: JSON.stringify(await plan()) })).code).toBe(HELPER_EXIT.ok);
+    expect(existsSync(join(lockDir, 'policy-helper.lock'))).toBe(false);
   });
 
   it('refuses to run without root privileges when no test root is given', () => {
