@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,5 +101,26 @@ describe('vespera-updates policy, inside a test world', () => {
     const run = await cli(['show']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/name the image/);
+  });
+});
+
+describe('vespera-updates policy on a host that followed the image-signing document', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld({ scenario: 'seed-policy' });
+  });
+  afterAll(async () => {
+    await world.stop();
+  });
+
+  it('reports the keyless block as the reason every pull fails, and plans nothing on top of it', () => {
+    const show = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'policy', 'show', `${world.registry.host}/acme/vespera-nvidia:latest`], { env: world.processEnv(), encoding: 'utf8' });
+    expect(show.status).toBe(3);
+    expect(show.stdout).toMatch(/policy.json: INVALID\.\n.*line 8, column 11 .*unknown key "keyless".*every image pull on this host fails.*key-enforced mode/);
+    const keyFile = join(world.root, 'cosign.pub');
+    writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
+    const plan = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'policy', 'plan', '--key', keyFile, '--family', `${world.registry.host}/acme/vespera`], { env: world.processEnv(), encoding: 'utf8' });
+    expect(plan.status).toBe(1);
+    expect(plan.stderr).toMatch(/The current policy is invalid/);
   });
 });

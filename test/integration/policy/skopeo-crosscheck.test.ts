@@ -13,7 +13,7 @@ import { startWorld, type World } from '../../world/world.ts';
 import { corpusPath, corpusText, POLICY_CORPUS } from '../../support/policy-corpus/corpus.ts';
 
 const run = promisify(execFile);
-/** Debian's skopeo 1.9 vendors containers/image 5.22: sigstoreSigned with keyPath/keyData, nothing newer. */
+/** Debian's skopeo 1.9.3 is built against Debian's containers/image 5.23: sigstoreSigned with keyPath/keyData, nothing newer. */
 const SKOPEO_FEATURE_LEVEL = 1;
 const PUBLIC_PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
