@@ -189,6 +189,12 @@ export function planKeyEnforced(state: PolicyHostState, request: KeyPlanRequest)
         `${hostPathOf({ kind: 'policy' })} already has a rule for "${scope}" (line ${existing.at.line}) that differs from the one planned. Keep it and plan without it, or allow replacing it (--replace): the old rule is kept in the backup.`,
       );
     }
+    if (existing && requirementsEffect(existing.requirements) !== 'accept-unsigned') {
+      throw new PlanError(
+        'plan-conflict',
+        `Your rule for "${scope}" (line ${existing.at.line}) is not an accept-anything rule, and the app only ever tightens rules: it does not replace a rule that rejects or checks other signatures. Edit or remove that rule yourself if you mean to change it, then plan again.`,
+      );
+    }
     if (existing) replaced.push(scope);
     editor.setScope('docker', scope, wanted);
   }

@@ -1,8 +1,9 @@
 // The rule every policy change the app makes must obey, checked by the planner and again, as root, by
-// the privileged helper: the user's rules all stay; what is added only requires signatures by a key
-// under /etc/pki/containers/, or keeps today's behaviour for a transport when the default becomes reject.
+// the privileged helper: the user's rules all stay (only an accept-anything rule may become a key rule);
+// what is added only requires signatures by a key under /etc/pki/containers/, or keeps today's
+// behaviour for a transport when the default becomes reject.
 
-import type { Policy, Requirement } from './policy-model.ts';
+import { requirementsEffect, type Policy, type Requirement } from './policy-model.ts';
 import { HOST_KEY_DIR } from './host-files.ts';
 
 /** Requirements as canonical JSON, without positions, for comparing two files' rules. */
@@ -71,8 +72,10 @@ export function checkPolicyChange(before: Policy, after: Policy): PolicyChangeRe
     const next = now.get(key);
     if (!next) violations.push(`the ${label(key)} was removed`);
     else if (!requirementsEqual(requirements, next)) {
-      if (key.startsWith('docker\u0000') && key !== 'docker\u0000' && isKeyEnforcedRule(next)) replaced.push(key.slice('docker\u0000'.length));
-      else violations.push(`the ${label(key)} was changed`);
+      // Replacing is only ever a tightening: a rule that accepted anything becomes a key rule.
+      if (key.startsWith('docker\u0000') && key !== 'docker\u0000' && isKeyEnforcedRule(next) && requirementsEffect(requirements) === 'accept-unsigned') {
+        replaced.push(key.slice('docker\u0000'.length));
+      } else violations.push(`the ${label(key)} was changed`);
     }
   }
   for (const [key, requirements] of now) {

@@ -33,7 +33,7 @@ const HELP = `usage: vespera-updates policy <show|plan|apply|restore> [options]
       --family   the repositories (default: the config family with exact image names)
       --scope    one rule per repository (default) or one for their common namespace
       --default  reject (needed when today's default is insecureAcceptAnything) or keep
-      --replace  replace existing rules for the same scopes (kept in the backup)
+      --replace  replace existing accept-anything rules for the same scopes (kept in the backup)
   policy plan --mode app [--family ...]
       Why app-enforced mode writes no policy: no policy can express a GitHub keyless identity.
 

@@ -152,6 +152,11 @@ describe('what a plan refuses to do', () => {
     expect(plan.statements.join('\n')).toMatch(/replaced \(the backup keeps them\)/);
   });
 
+  it('never replaces a rule that rejects or checks other signatures, even when asked', () => {
+    const theirs = corpusText('fedora-default.json').replace('"docker-daemon":', '"docker": {"ghcr.io/acme/vespera": [{"type": "reject"}]},\n            "docker-daemon":');
+    expect(planError(host(theirs), request({ replace: true })).message).toMatch(/only ever tightens rules/);
+  });
+
   it('refuses when a more specific rule would keep a variant unenforced', () => {
     const tagRule = corpusText('fedora-default.json').replace('"docker-daemon":', '"docker": {"ghcr.io/acme/vespera:latest": [{"type": "insecureAcceptAnything"}]},\n            "docker-daemon":');
     expect(planError(host(tagRule), request()).message).toMatch(/"ghcr.io\/acme\/vespera:latest" \(line \d+\) is more specific/);
@@ -216,6 +221,8 @@ describe('the change rule shared with the privileged helper', () => {
   it.each([
     ['dropping a rule', (p: PolicyJson) => delete p.transports.docker['registry.redhat.io'], /"registry.redhat.io" was removed/],
     ['loosening a rule', (p: PolicyJson) => (p.transports.docker['ghcr.io/ublue-os'] = [{ type: 'insecureAcceptAnything' }]), /"ghcr.io\/ublue-os" was changed/],
+    ['swapping the key of a signature rule', (p: PolicyJson) => (p.transports.docker['ghcr.io/ublue-os'] = [{ type: 'sigstoreSigned', keyPath: '/etc/pki/containers/other.pub', signedIdentity: { type: 'matchRepository' } }]), /"ghcr.io\/ublue-os" was changed/],
+    ['turning a reject rule into a key rule', (p: PolicyJson) => (p.default = [{ type: 'reject' }], p.transports.docker['registry.redhat.io'] = [{ type: 'sigstoreSigned', keyPath: '/etc/pki/containers/other.pub', signedIdentity: { type: 'matchRepository' } }]), /"registry.redhat.io" was changed/],
     ['loosening the default', (p: PolicyJson) => (p.default = [{ type: 'insecureAcceptAnything' }]), /default may only be kept or set to reject/],
     ['adding an accept-anything scope', (p: PolicyJson) => (p.transports.docker['quay.io/evil'] = [{ type: 'insecureAcceptAnything' }]), /not a cosign key rule/],
     ['trusting a key outside /etc/pki/containers', (p: PolicyJson) => (p.transports.docker['quay.io/x'] = [{ type: 'sigstoreSigned', keyPath: '/tmp/k.pub', signedIdentity: { type: 'matchRepository' } }]), /not a cosign key rule/],
