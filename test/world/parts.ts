@@ -2,8 +2,7 @@
 // the registry, the catalog and the etc root exist. Each registers its own cleanup with onStop.
 
 import { notificationServerPart } from '../sim/notification-server.ts';
+import { POLICY_ETC_PART } from './policy-etc.ts';
 import type { WorldPart } from './world.ts';
 
-export const WORLD_PARTS: readonly WorldPart[] = [
-  notificationServerPart,
-];
+export const WORLD_PARTS: readonly WorldPart[] = [POLICY_ETC_PART, notificationServerPart];
