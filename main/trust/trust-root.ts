@@ -73,7 +73,8 @@ export function parseTrustedRoot(bytes: Buffer, source: TrustRoot['source'], pat
     root,
     hasCtLogs: root.ctlogs.length > 0,
     tlogCount: root.tlogs.length,
-    material: () => toTrustMaterial(root),
+    // Parsing the certificates once; callers get a copy they may give another key finder.
+    material: () => ({ ...material }),
   };
 }
 
