@@ -4,9 +4,11 @@
 
 import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
+import { verifyBundleCommand } from './commands/verify-bundle.ts';
+import { verifyCommand } from './commands/verify.ts';
 
 /** Every command, in the order --help lists them. */
-const COMMANDS: readonly Command[] = [];
+const COMMANDS: readonly Command[] = [verifyCommand, verifyBundleCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
