@@ -1,7 +1,7 @@
 // cosign's legacy signature layout: one `sha256-<hex>.sig` manifest per signed digest, one layer per
 // signature, verification material in layer annotations, turned into a v0.1 Sigstore bundle.
 
-import { bundleFromJSON, type Bundle, type SerializedBundle } from '@sigstore/bundle';
+import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { createHash } from 'node:crypto';
 import { TrustError } from './errors.ts';
@@ -156,7 +156,7 @@ export function legacyToBundle(signature: LegacySignature, keyHint?: string): { 
   };
   let bundle: Bundle;
   try {
-    bundle = bundleFromJSON(serialized as unknown as SerializedBundle);
+    bundle = bundleFromJSON(serialized);
   } catch (error) {
     throw malformed(`it does not form a valid Sigstore bundle: ${(error as Error).message}`);
   }

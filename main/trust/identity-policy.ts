@@ -57,10 +57,12 @@ export function anchoredRegExp(pattern: string, flags = ''): RegExp {
 }
 
 const WORKFLOW_FILE = '[^/@]+\\.ya?ml';
+// A git ref as git allows it (git-check-ref-format): no '..', no spaces or ~^:?*[\\.
+const GIT_REF = 'refs/(?!\\S*\\.\\.)[^\\s@~^:?*[\\\\]+';
 
 /** The SAN pattern of "any workflow of repository URL", optionally at one ref. */
 export function repositoryWorkflowPattern(url: string, ref?: string): string {
-  return `${escapeRegExp(url)}/\\.github/workflows/${WORKFLOW_FILE}@${ref === undefined ? 'refs/\\S+' : escapeRegExp(ref)}`;
+  return `${escapeRegExp(url)}/\\.github/workflows/${WORKFLOW_FILE}@${ref === undefined ? GIT_REF : escapeRegExp(ref)}`;
 }
 
 /** Checks a certificate's identity against the policy; the reason names what differed. */

@@ -248,12 +248,14 @@ export class RegistryClient {
     let answer = await this.#withRetries(url, ref.registry, scope, options);
     if (answer.status === 401) {
       const challenge = parseAuthChallenge(answer.headers.get('www-authenticate'));
-      await this.#authenticate(ref, scope, challenge, options.what);
+      const credential = await this.#authenticate(ref, scope, challenge, options.what);
       answer = await this.#withRetries(url, ref.registry, scope, options);
       if (answer.status === 401) {
         throw new TrustError(
           'registry-auth',
-          `${ref.registry} refused access to ${ref.repository} (HTTP 401) even after logging in; check the credentials for it (podman login ${ref.registry}) or whether the image is private.`,
+          credential
+            ? `${ref.registry} refused access to ${ref.repository} with the login from ${credential.source}; check that this account may read it, or log in again (podman login ${ref.registry}).`
+            : `${ref.registry} lets only logged-in users read ${ref.repository}; log in with podman login ${ref.registry} (the app reads containers' auth.json), or check the image name.`,
         );
       }
     }
@@ -264,14 +266,15 @@ export class RegistryClient {
     throw new TrustError('network', `${ref.registry} answered HTTP ${answer.status} for ${options.what}; try again later.`);
   }
 
-  async #authenticate(ref: RepositoryRef, scope: string, challenge: AuthChallenge | undefined, what: string): Promise<void> {
+  /** Gets a token (or arms Basic auth) for `scope`; returns the credential used, if any. */
+  async #authenticate(ref: RepositoryRef, scope: string, challenge: AuthChallenge | undefined, what: string): Promise<RegistryCredential | undefined> {
     const credential = await this.#options.credentials?.lookup(ref.registry, ref.repository);
     if (challenge?.scheme === 'basic') {
       if (!credential) {
         throw new TrustError('registry-auth', `${ref.registry} asks for a login to read ${ref.repository}; log in with podman login ${ref.registry} (the app reads containers' auth.json).`);
       }
       this.#basic.add(ref.registry);
-      return;
+      return credential;
     }
     const realm = challenge?.params.realm;
     if (challenge?.scheme !== 'bearer' || !realm) {
@@ -311,6 +314,7 @@ export class RegistryClient {
     const token = parseTokenResponse(json);
     if (!token) throw new TrustError('registry-auth', `the token server of ${ref.registry} answered without a usable token; this registry is not supported.`);
     this.#tokens.set(`${ref.registry}|${scope}`, token);
+    return credential;
   }
 
   #authorization(host: string, scope: string): Promise<string | undefined> | string | undefined {

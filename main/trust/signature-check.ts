@@ -3,6 +3,7 @@
 
 import type { Bundle } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
+import { HashAlgorithm } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, type SignedEntity } from '@sigstore/verify';
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { describeError } from '../shared/errors.ts';
@@ -161,8 +162,7 @@ function signatureVerifies(bundle: Bundle, data: Buffer | undefined, artifact: A
 function hashName(bundle: Bundle): string {
   if (bundle.content.$case !== 'messageSignature') return 'sha256';
   const algorithm = bundle.content.messageSignature.messageDigest.algorithm;
-  // HashAlgorithm: 1 SHA2_256, 2 SHA2_384, 3 SHA2_512.
-  return algorithm === 2 ? 'sha384' : algorithm === 3 ? 'sha512' : 'sha256';
+  return algorithm === HashAlgorithm.SHA2_384 ? 'sha384' : algorithm === HashAlgorithm.SHA2_512 ? 'sha512' : 'sha256';
 }
 
 /** The signature check for a message signature known only by its sha256 (conformance "digest" mode). */

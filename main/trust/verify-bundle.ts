@@ -1,7 +1,7 @@
 // Verifying a Sigstore bundle about an arbitrary artifact (a file, or only its sha256), as the
 // sigstore-conformance client protocol asks; the image path reuses the same checks.
 
-import { bundleFromJSON, type Bundle, type SerializedBundle } from '@sigstore/bundle';
+import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { createHash } from 'node:crypto';
 import { describeError } from '../shared/errors.ts';
 import { TrustError, type TrustFailureCode } from './errors.ts';
@@ -30,7 +30,7 @@ export function verifyArtifactBundle(request: BundleVerificationRequest): Bundle
   const failed = (code: TrustFailureCode, message: string): BundleVerificationResult => ({ status: 'failed', code, message });
   let bundle: Bundle;
   try {
-    bundle = bundleFromJSON(request.bundle as SerializedBundle);
+    bundle = bundleFromJSON(request.bundle);
   } catch (error) {
     return failed('unsupported-format', `the bundle is not a valid Sigstore bundle (${describeError(error)}).`);
   }

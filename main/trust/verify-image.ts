@@ -1,7 +1,7 @@
 // verifyImage: resolve an image to a digest, find its cosign signatures in both layouts, and verify
 // them against the trust root, the expected signer and the digest; "verified" only without doubt.
 
-import { bundleFromJSON, type Bundle, type SerializedBundle } from '@sigstore/bundle';
+import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import type { Config, RegistrySettings } from '../flows/config.ts';
 import { registrySettings } from '../flows/config.ts';
 import { describeError } from '../shared/errors.ts';
@@ -18,7 +18,7 @@ import { TrustError, type TrustFailureCode } from './errors.ts';
 import { checkIdentity, deriveIdentity, describeIdentity, type IdentityPolicy } from './identity-policy.ts';
 import { OciLayoutSource, parseOciLayoutReference, registrySource, type ImageSource } from './image-source.ts';
 import type { PublicKeyRef } from './keys.ts';
-import { MEDIA_TYPES, referrersTag, selectPlatform, signatureTag, type ImageIndex } from './manifests.ts';
+import { MEDIA_TYPES, referrersTag, selectPlatform, signatureTag } from './manifests.ts';
 import {
   COSIGN_SIGN_PREDICATE,
   DEFAULT_SIGNED_IDENTITY,
@@ -179,7 +179,7 @@ async function verifyTarget(request: VerifyImageRequest, context: TrustContext):
       platformDigest = request.platformDigest;
       linked = fetched.manifest.manifests.some((d) => d.digest === request.platformDigest);
     } else {
-      platformDigest = selectPlatform(fetched.manifest as ImageIndex, request.platform)?.digest;
+      platformDigest = selectPlatform(fetched.manifest, request.platform)?.digest;
     }
   } else {
     platformDigest = top;
@@ -417,7 +417,7 @@ async function bundleCandidates(digest: Sha256Digest, check: CheckInputs, attemp
             throw new TrustError('unsupported-format', 'the bundle is not JSON');
           }
           try {
-            bundle = bundleFromJSON(json as SerializedBundle);
+            bundle = bundleFromJSON(json);
           } catch (error) {
             throw new TrustError('unsupported-format', `the bundle is not a valid Sigstore bundle (${describeError(error)})`);
           }

@@ -2,7 +2,7 @@
 // the app's identity rules (repository, anchored identities) and its registries and trust root.
 
 import { GITHUB_ISSUER, loadConfig } from '../../flows/config.ts';
-import { parseDockerReference, type Sha256Digest, isSha256Digest } from '../../shared/image-reference.ts';
+import { parseDockerReference, isSha256Digest } from '../../shared/image-reference.ts';
 import { identityFor, type IdentityPolicy } from '../../trust/identity-policy.ts';
 import { parseOciLayoutReference } from '../../trust/image-source.ts';
 import { loadPublicKey } from '../../trust/keys.ts';
@@ -142,7 +142,7 @@ export const verifyCommand: Command = {
         ...(identity ? { identity } : {}),
         ...(keys.length > 0 ? { keys } : {}),
         ...(values.reference !== undefined ? { signedReference: values.reference } : {}),
-        ...(platformDigest ? { platformDigest: platformDigest as Sha256Digest } : {}),
+        ...(platformDigest ? { platformDigest: platformDigest } : {}),
       },
       context,
     );
