@@ -44,6 +44,8 @@ export interface RequestCounters {
   blob: number;
   tags: number;
   referrers: number;
+  /** Requests answered with an authentication challenge (counted here, not under their kind). */
+  challenges: number;
   /** Of the above: repeated after a 429/5xx or a dropped connection. */
   retries: number;
   redirects: number;
@@ -87,13 +89,18 @@ interface Answer {
   readonly body: Buffer;
 }
 
+/** Plain HTTP is used only for loopback registries and those the config marks insecure. */
+export function usesPlainHttp(host: string, settings: RegistrySettings): boolean {
+  return isLoopbackHost(host) || settings.insecure;
+}
+
 export function isLoopbackHost(host: string): boolean {
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
   return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
 
 export class RegistryClient {
-  readonly counters: RequestCounters = { total: 0, token: 0, manifest: 0, blob: 0, tags: 0, referrers: 0, retries: 0, redirects: 0 };
+  readonly counters: RequestCounters = { total: 0, token: 0, manifest: 0, blob: 0, tags: 0, referrers: 0, challenges: 0, retries: 0, redirects: 0 };
   readonly #options: Required<Omit<RegistryClientOptions, 'credentials'>> & { credentials?: CredentialStore };
   readonly #tokens = new Map<string, IssuedToken>();
   readonly #basic = new Set<string>();
@@ -166,9 +173,9 @@ export class RegistryClient {
   }
 
   /** Every tag of a repository (following `Link` pagination up to a bound). */
-  async listTags(ref: RepositoryRef, limit = 10_000): Promise<string[]> {
+  async listTags(ref: RepositoryRef, limit = 10_000, pageSize = 1000): Promise<string[]> {
     const tags: string[] = [];
-    let path = `/tags/list?n=1000`;
+    let path = `/tags/list?n=${pageSize}`;
     for (let page = 0; page < MAX_TAG_PAGES && tags.length < limit; page++) {
       const answer = await this.#send(ref, path, { kind: 'tags', accept: ['application/json'], maxBytes: MAX_TAGS_BYTES, what: `the tag list of ${ref.registry}/${ref.repository}` });
       if (answer.status === 404) {
@@ -239,7 +246,7 @@ export class RegistryClient {
   }
 
   #plainHttpAllowed(host: string): boolean {
-    return isLoopbackHost(host) || this.#options.settingsFor(host).insecure;
+    return usesPlainHttp(host, this.#options.settingsFor(host));
   }
 
   async #send(ref: RepositoryRef, path: string, options: SendOptions): Promise<Answer> {
@@ -247,6 +254,8 @@ export class RegistryClient {
     const url = `${this.#baseUrl(ref.registry)}/v2/${ref.repository}${path}`;
     let answer = await this.#withRetries(url, ref.registry, scope, options);
     if (answer.status === 401) {
+      this.counters[options.kind]--;
+      this.counters.challenges++;
       const challenge = parseAuthChallenge(answer.headers.get('www-authenticate'));
       const credential = await this.#authenticate(ref, scope, challenge, options.what);
       answer = await this.#withRetries(url, ref.registry, scope, options);

@@ -130,7 +130,7 @@ export function failureMessage(code: TrustFailureCode, subject: string, detail: 
     case 'digest-mismatch':
       return `${subject} is not the image that was signed.${d} Do not update to it; someone may have altered it.`;
     case 'identity-mismatch':
-      return `${subject} is signed, but not by whom you trust.${d} Do not update to it; if the publisher really moved, set the new repository in the configuration.`;
+      return `${subject} is signed, but not by whom you trust.${d} Do not update to it; if you do trust this signer, name it in the configuration (families) or on the command line.`;
     case 'issuer-mismatch':
       return `${subject} is signed by an identity from an unexpected login provider.${d} Do not update to it; check --certificate-oidc-issuer or the configured issuer.`;
     case 'untrusted-chain':

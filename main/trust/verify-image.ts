@@ -214,7 +214,12 @@ async function verifyTarget(request: VerifyImageRequest, context: TrustContext):
     identity,
     keys: keys.map((k) => k.hint),
     signedIdentity,
-    intended: target.intended ? formatDockerReference(target.intended) : undefined,
+    // Only rules that look at the tag or digest make them part of the question.
+    intended: target.intended
+      ? signedIdentity.type === 'matchRepository' || signedIdentity.type === 'exactRepository' || signedIdentity.type === 'exactReference'
+        ? repositoryName(target.intended)
+        : formatDockerReference(target.intended)
+      : undefined,
   });
   if (!request.fresh) {
     const hit = context.cache?.get(cacheKey);
@@ -253,7 +258,7 @@ async function verifyTarget(request: VerifyImageRequest, context: TrustContext):
     result = failure(!linked ? 'digest-mismatch' : 'no-signature', target.display, detail, attempts, { digest: top, ...(platformDigest ? { platformDigest } : {}) });
   } else {
     const best = attempts.reduce((a, b) => (RANK[b.code] > RANK[a.code] ? b : a));
-    const others = attempts.length > 1 ? ` (${attempts.length} signatures were examined; none verified.)` : '';
+    const others = attempts.length > 1 ? ` ${attempts.length} signatures were examined; none verified.` : '';
     const subject = `${target.display}${target.display.includes(top) ? '' : ` (${top})`}`;
     result = failure(best.code, subject, `Its signature: ${best.reason}.${others}`, attempts, { digest: top, ...(platformDigest ? { platformDigest } : {}) });
   }
