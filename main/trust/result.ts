@@ -148,7 +148,7 @@ export function failureMessage(code: TrustFailureCode, subject: string, detail: 
     case 'network':
       return `${subject} could not be checked because the registry could not be reached.${d} Nothing was verified; try again when the network is back.`;
     case 'unsupported-format':
-      return `${subject} has signature data this app cannot read.${d} It is treated as unsigned.`;
+      return `${subject} comes with image or signature data this app cannot read.${d} It is treated as unsigned.`;
     case 'invalid-input':
       return `${subject} cannot be checked as asked.${d}`;
   }

@@ -254,7 +254,7 @@ async function verifyTarget(request: VerifyImageRequest, context: TrustContext):
   if (attempts.length === 0 || attempts.every((a) => a.code === 'no-signature')) {
     const detail = !linked
       ? `The manifest ${request.platformDigest ?? ''} is not part of the image ${target.lookup} names now (${top}), and has no signature of its own.`
-      : `No cosign signature was found for ${top} (neither a ${signatureTag(top)} tag nor a Sigstore bundle referrer).${attempts[0] ? ` ${attempts[0].reason}.` : ''}`;
+      : `No cosign signature was found for ${top} (neither a ${signatureTag(top)} tag nor a Sigstore bundle referrer).${attempts[0] ? ` Found: ${attempts[0].reason}.` : ''}`;
     result = failure(!linked ? 'digest-mismatch' : 'no-signature', target.display, detail, attempts, { digest: top, ...(platformDigest ? { platformDigest } : {}) });
   } else {
     const best = attempts.reduce((a, b) => (RANK[b.code] > RANK[a.code] ? b : a));
@@ -526,5 +526,7 @@ function failure(
   attempts: readonly SignatureAttempt[],
   extra: { digest?: Sha256Digest; platformDigest?: Sha256Digest; availableTags?: readonly string[] },
 ): VerificationFailure {
-  return { status: 'failed', code, message: failureMessage(code, subject, detail.trim()), reference: subject, attempts, ...extra };
+  const text = detail.trim();
+  const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+  return { status: 'failed', code, message: failureMessage(code, subject, sentence), reference: subject, attempts, ...extra };
 }
