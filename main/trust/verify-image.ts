@@ -124,7 +124,8 @@ interface BaseResult {
 
 // The later a check fails, the more it says about the image; the reported failure is the furthest.
 const RANK: Record<TrustFailureCode, number> = {
-  'invalid-input': 0,
+  // The user must say more (e.g. --reference) before this signature can be judged at all.
+  'invalid-input': 5,
   network: 0,
   'registry-auth': 0,
   'image-not-found': 0,

@@ -365,9 +365,9 @@ const CASES: NegativeCase[] = [
   {
     name: 'an oversized manifest',
     code: 'unsupported-format',
-    request: async () => {
+    request: () => {
       faults.add({ path: /\/neg\/oversized\/manifests\/latest$/, action: { kind: 'status', status: 200, headers: { 'content-type': MEDIA.ociManifest }, body: Buffer.alloc(6 * 1024 * 1024, 0x20) } });
-      return { reference: `${faults.host}/neg/oversized:latest`, identity: expectRepository() };
+      return Promise.resolve({ reference: `${faults.host}/neg/oversized:latest`, identity: expectRepository() });
     },
   },
   {
@@ -379,9 +379,9 @@ const CASES: NegativeCase[] = [
       return { reference: `${faults.host}/neg/down:latest`, identity: expectRepository(), context: impatient };
     },
   },
-  { name: 'a tag that does not exist', code: 'image-not-found', request: async () => ({ reference: `${world.registry.host}/acme/vespera:41`, identity: expectRepository() }) },
-  { name: 'a private image without a login', code: 'registry-auth', request: async () => ({ reference: `${tokens.host}/acme/vespera-dx:latest`, identity: expectRepository() }) },
-  { name: 'a reference that is not an image reference', code: 'invalid-input', request: async () => ({ reference: 'ghcr.io/Acme/Vespera:latest', identity: expectRepository() }) },
+  { name: 'a tag that does not exist', code: 'image-not-found', request: () => Promise.resolve({ reference: `${world.registry.host}/acme/vespera:41`, identity: expectRepository() }) },
+  { name: 'a private image without a login', code: 'registry-auth', request: () => Promise.resolve({ reference: `${tokens.host}/acme/vespera-dx:latest`, identity: expectRepository() }) },
+  { name: 'a reference that is not an image reference', code: 'invalid-input', request: () => Promise.resolve({ reference: 'ghcr.io/Acme/Vespera:latest', identity: expectRepository() }) },
 ];
 
 describe('the negative corpus', () => {
