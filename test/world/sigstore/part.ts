@@ -82,7 +82,7 @@ export async function pushLegacySignatures(
       layers: blobs.map((b, i) => descriptor(b, { annotations: layers[i]?.annotations })),
     }),
   );
-  for (const b of [config, ...blobs]) await pusher.pushBlob(repository, b);
+  await Promise.all([config, ...blobs].map((b) => pusher.pushBlob(repository, b)));
   return await pusher.pushManifest(repository, options.tag ?? `${digest.replace(':', '-')}.sig`, manifest);
 }
 
@@ -185,27 +185,24 @@ export const SIGSTORE_PART: WorldPart = {
 };
 
 async function signCatalog(world: World, state: WorldSigstore): Promise<void> {
-  const byRepository = new Map<string, PushedRelease[]>();
-  for (const pushed of world.images.pushed) byRepository.set(pushed.repository, [...(byRepository.get(pushed.repository) ?? []), pushed]);
   const pusher = world.images.pusher;
+  // Every release's signatures are independent (their own tags): sign and push them side by side.
   await Promise.all(
-    [...byRepository.entries()].map(async ([repository, releases]) => {
-      for (const release of releases) {
-        const reference = `${world.images.registryHost}/${repository}`;
-        const payload = TestSigstore.simpleSigningPayload(reference, release.digest);
-        const legacy: LegacyLayer[] = [];
-        for (const intent of release.release.signatures) {
-          const signer = state.signerFor(intent, release);
-          if (intent.layout === 'legacy') {
-            legacy.push({ payload, annotations: state.signer.signLegacy(payload, signer) });
-          } else {
-            const bundle = state.signer.signBundle(TestSigstore.cosignStatement(release.digest), signer);
-            const top = release.image.top;
-            await pushBundleReferrer(pusher, repository, { digest: top.digest, mediaType: top.mediaType, size: top.data.length }, bundle);
-          }
+    world.images.pushed.map(async (release) => {
+      const reference = `${world.images.registryHost}/${release.repository}`;
+      const payload = TestSigstore.simpleSigningPayload(reference, release.digest);
+      const legacy: LegacyLayer[] = [];
+      for (const intent of release.release.signatures) {
+        const signer = state.signerFor(intent, release);
+        if (intent.layout === 'legacy') {
+          legacy.push({ payload, annotations: state.signer.signLegacy(payload, signer) });
+        } else {
+          const bundle = state.signer.signBundle(TestSigstore.cosignStatement(release.digest), signer);
+          const top = release.image.top;
+          await pushBundleReferrer(pusher, release.repository, { digest: top.digest, mediaType: top.mediaType, size: top.data.length }, bundle);
         }
-        if (legacy.length > 0) await pushLegacySignatures(pusher, repository, release.digest, legacy);
       }
+      if (legacy.length > 0) await pushLegacySignatures(pusher, release.repository, release.digest, legacy);
     }),
   );
 }
