@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { getTrustedRoot } from '@sigstore/tuf';
 import { toTrustMaterial, type TrustMaterial } from '@sigstore/verify';
 import { readFileLimited, withTimeout } from '../shared/bounded.ts';
 import { describeError } from '../shared/errors.ts';
@@ -128,6 +127,8 @@ export async function loadPublicGoodTrustRoot(options: PublicGoodOptions): Promi
     try {
       const mirror = options.mirror ?? PUBLIC_GOOD_MIRROR;
       const rootPath = mirror === PUBLIC_GOOD_MIRROR ? undefined : await writeTufRootSeed(options.cacheDir);
+      // Loaded only when a refresh is due: the TUF client is the heaviest module here.
+      const { getTrustedRoot } = await import('@sigstore/tuf');
       const fresh = await withTimeout(
         getTrustedRoot({ cachePath: join(options.cacheDir, 'tuf'), mirrorURL: mirror, timeout: 5000, retry: 1, ...(rootPath ? { rootPath } : {}) }),
         options.timeoutMs ?? 10_000,
