@@ -103,6 +103,8 @@ export class RegistryClient {
   readonly counters: RequestCounters = { total: 0, token: 0, manifest: 0, blob: 0, tags: 0, referrers: 0, challenges: 0, retries: 0, redirects: 0 };
   readonly #options: Required<Omit<RegistryClientOptions, 'credentials'>> & { credentials?: CredentialStore };
   readonly #tokens = new Map<string, IssuedToken>();
+  /** Logins in progress, so concurrent requests for one scope share one token request. */
+  readonly #logins = new Map<string, Promise<RegistryCredential | undefined>>();
   readonly #basic = new Set<string>();
   readonly #content = new Map<Sha256Digest, { bytes: Buffer; mediaType: string }>();
   #contentBytes = 0;
@@ -257,7 +259,13 @@ export class RegistryClient {
       this.counters[options.kind]--;
       this.counters.challenges++;
       const challenge = parseAuthChallenge(answer.headers.get('www-authenticate'));
-      const credential = await this.#authenticate(ref, scope, challenge, options.what);
+      const key = `${ref.registry}|${scope}`;
+      let login = this.#logins.get(key);
+      if (!login) {
+        login = this.#authenticate(ref, scope, challenge, options.what).finally(() => this.#logins.delete(key));
+        this.#logins.set(key, login);
+      }
+      const credential = await login;
       answer = await this.#withRetries(url, ref.registry, scope, options);
       if (answer.status === 401) {
         throw new TrustError(

@@ -326,8 +326,9 @@ async function legacyCandidates(digest: Sha256Digest, check: CheckInputs, attemp
     attempts.push({ layout: 'legacy', where: tag, code: 'no-signature', reason: `the ${tag} tag holds no cosign signature layer` });
     return [];
   }
-  // containers/image refuses Docker-typed signature manifests (COSIGN_DOCKER_MEDIA_TYPES).
-  const visible = source.kind === 'registry' && fetched.mediaType === MEDIA_TYPES.ociManifest;
+  // containers/image looks only in the image's own repository, and refuses Docker-typed signature
+  // manifests (COSIGN_DOCKER_MEDIA_TYPES).
+  const visible = source.kind === 'registry' && source === check.target.source && fetched.mediaType === MEDIA_TYPES.ociManifest;
   return layers.map((layer, i) => ({
     layout: 'legacy' as const,
     where: `layer ${i + 1} of ${tag}`,

@@ -12,6 +12,7 @@ import { freePort } from '../../world/registry.ts';
 import { startTokenRegistry, type TokenRegistry } from '../../world/token-auth.ts';
 import { startWorld, type World } from '../../world/world.ts';
 
+const OLD_TAG = '42.20261101.0';
 let world: World;
 let tokens: TokenRegistry;
 let faults: RegistryFaults;
@@ -90,6 +91,14 @@ describe('authentication', () => {
     expect(c.counters.token).toBe(1);
     expect(tokens.tokenRequests.at(-1)).toMatchObject({ scopes: ['repository:acme/vespera:pull'], service: 'vespera-world-registry', granted: true });
     expect(tokens.tokenRequests.at(-1)?.username).toBeUndefined();
+  });
+
+  it('asks for one token when many requests need it at once', async () => {
+    const c = client();
+    const ref = { registry: tokens.host, repository: 'acme/vespera-nvidia' };
+    const answers = await Promise.all(['latest', '42', OLD_TAG, 'latest', '42'].map((tag) => c.getManifest(ref, tag)));
+    expect(answers.every((a) => a !== undefined)).toBe(true);
+    expect(c.counters.token).toBe(1);
   });
 
   it('logs in with the credentials in containers auth.json for a private image, and says so when they are missing or wrong', async () => {

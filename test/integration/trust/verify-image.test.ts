@@ -2,11 +2,13 @@
 // names, keys, cosign 3 bundles, platform manifests and the verification cache.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../main/flows/config.ts';
-import type { Sha256Digest } from '../../../main/shared/image-reference.ts';
+import { parseDockerReference, type Sha256Digest } from '../../../main/shared/image-reference.ts';
 import { loadPublicKey, type PublicKeyRef } from '../../../main/trust/keys.ts';
 import type { VerificationFailure, VerifiedImage } from '../../../main/trust/result.ts';
 import { createTrustContext, verifyImage, type TrustContext } from '../../../main/trust/verify-image.ts';
 import { CURRENT, KEY_SIGNED_VARIANTS, OLD, VARIANTS } from '../../world/catalog.ts';
+import { pushLegacySignatures, worldSigstore } from '../../world/sigstore/part.ts';
+import { TestSigstore } from '../../world/sigstore/signer.ts';
 import { startTokenRegistry, type TokenRegistry } from '../../world/token-auth.ts';
 import { startWorld, type World } from '../../world/world.ts';
 
@@ -122,6 +124,18 @@ describe('the digest rpm-ostree deploys', () => {
     const latest = world.images.get('acme/vespera-dx', 'latest');
     verified(await verifyImage({ reference: `${world.registry.host}/acme/vespera-dx@${latest.digest}` }, context));
     failedWith(await verifyImage({ reference: `${world.registry.host}/acme/vespera-dx@${latest.digest}`, digest: world.images.get('acme/vespera-dx', OLD.version).digest }, context), 'invalid-input');
+  });
+});
+
+describe('signatures kept in another repository (COSIGN_REPOSITORY)', () => {
+  it('verifies them there, and says rpm-ostree would not look there', async () => {
+    const latest = world.images.get('acme/vespera', 'latest');
+    const sigstore = worldSigstore(world);
+    const payload = TestSigstore.simpleSigningPayload(`${world.registry.host}/acme/vespera`, latest.digest);
+    const signer = sigstore.signerFor(latest.release.signatures[0] ?? { kind: 'key', layout: 'legacy', key: 'vespera' }, latest);
+    await pushLegacySignatures(world.images.pusher, 'acme/signatures', latest.digest, [{ payload, annotations: sigstore.signer.signLegacy(payload, signer) }]);
+    const result = verified(await verifyImage({ reference: ref('acme/vespera', 'latest'), signatureRepository: parseDockerReference(`${world.registry.host}/acme/signatures`) }, context));
+    expect(result).toMatchObject({ layout: 'legacy', visibleToRpmOstree: false, digest: latest.digest });
   });
 });
 
