@@ -154,6 +154,16 @@ export class RegistryClient {
     return { digest, mediaType: manifest.mediaType, bytes: answer.body, manifest };
   }
 
+  /** What a reference names now: by digest when it has one, else by tag (`latest` when neither). */
+  async resolve(ref: RepositoryRef & { readonly tag?: string; readonly digest?: Sha256Digest }): Promise<FetchedManifest> {
+    const reference = ref.digest ?? ref.tag ?? 'latest';
+    const fetched = await this.getManifest(ref, reference);
+    if (!fetched) {
+      throw new TrustError('image-not-found', `${ref.registry}/${ref.repository} has no ${reference}; check the image name and tag.`);
+    }
+    return fetched;
+  }
+
   /** A blob, checked against its digest and, when known, its size. */
   async getBlob(ref: RepositoryRef, digest: Sha256Digest, maxBytes: number, expectedSize?: number): Promise<Buffer> {
     const what = `blob ${digest} of ${ref.registry}/${ref.repository}`;

@@ -49,6 +49,8 @@ describe('reading images from a registry', () => {
       expect(fetched?.mediaType).toBe(world.images.get(repository, 'latest').image.top.mediaType);
     }
     expect(await c.getManifest({ registry: world.registry.host, repository: 'acme/vespera' }, 'no-such-tag')).toBeUndefined();
+    expect((await c.resolve({ registry: world.registry.host, repository: 'acme/vespera-nvidia', tag: OLD_TAG })).digest).toBe(world.images.get('acme/vespera-nvidia', OLD_TAG).digest);
+    await expect(c.resolve({ registry: world.registry.host, repository: 'acme/vespera', tag: 'nope' })).rejects.toThrow(coded('image-not-found'));
   });
 
   it('serves content-addressed manifests and blobs from memory the second time', async () => {
