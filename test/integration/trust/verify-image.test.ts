@@ -139,6 +139,22 @@ describe('signatures kept in another repository (COSIGN_REPOSITORY)', () => {
   });
 });
 
+describe('signatures rpm-ostree would refuse to read', () => {
+  it('verifies a signature manifest cosign wrote with Docker media types, and says the OS cannot use it', async () => {
+    const old = world.images.get('acme/vespera-dx', OLD.version);
+    const sigstore = worldSigstore(world);
+    const payload = TestSigstore.simpleSigningPayload(`${world.registry.host}/acme/vespera-dx-docker`, old.digest);
+    await world.images.pusher.pushImage('acme/vespera-dx-docker', old.image, ['latest']);
+    const signer = sigstore.signerFor(old.release.signatures[0] ?? { kind: 'key', layout: 'legacy', key: 'vespera' }, old);
+    await pushLegacySignatures(world.images.pusher, 'acme/vespera-dx-docker', old.digest, [{ payload, annotations: sigstore.signer.signLegacy(payload, signer) }], {
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    });
+    const identity = { issuer: 'https://token.actions.githubusercontent.com', identity: { kind: 'repository', url: 'https://github.com/acme/vespera' }, origin: 'explicit' } as const;
+    const result = verified(await verifyImage({ reference: ref('acme/vespera-dx-docker', 'latest'), identity }, context));
+    expect(result).toMatchObject({ layout: 'legacy', visibleToRpmOstree: false });
+  });
+});
+
 describe('who is expected', () => {
   it('accepts an exact identity or an anchored regexp, and refuses a repository that did not sign', async () => {
     const issuer = 'https://token.actions.githubusercontent.com';

@@ -11,7 +11,7 @@ import { blob, descriptor, MEDIA } from '../oci.ts';
 import type { RegistryPusher } from '../registry.ts';
 import type { World, WorldPart } from '../world.ts';
 import { githubActionsIdentity, spki, toPem } from './fulcio.ts';
-import { TestSigstore, type LogOptions, type TestSigner } from './signer.ts';
+import { TestSigstore, type TestSigner } from './signer.ts';
 import type { SignatureIntent } from '../catalog.ts';
 
 export const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -207,4 +207,3 @@ async function signCatalog(world: World, state: WorldSigstore): Promise<void> {
   );
 }
 
-export type { LogOptions };
