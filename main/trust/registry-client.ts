@@ -264,20 +264,27 @@ export class RegistryClient {
   async #send(ref: RepositoryRef, path: string, options: SendOptions): Promise<Answer> {
     const scope = `repository:${ref.repository}:pull`;
     const url = `${this.#baseUrl(ref.registry)}/v2/${ref.repository}${path}`;
-    let answer = await this.#withRetries(url, ref.registry, scope, options);
+    const first = await this.#withRetries(url, ref.registry, scope, options);
+    let answer = first.answer;
     if (answer.status === 401) {
       this.counters[options.kind]--;
       this.counters.challenges++;
-      const challenge = parseAuthChallenge(answer.headers.get('www-authenticate'));
-      const key = `${ref.registry}|${scope}`;
-      let login = this.#logins.get(key);
-      if (!login) {
-        login = this.#authenticate(ref, scope, challenge, options.what).finally(() => this.#logins.delete(key));
-        this.#logins.set(key, login);
+      let credential: RegistryCredential | undefined;
+      // A concurrent request may have logged in since this one was sent: then only retry.
+      const current = await this.#authorization(ref.registry, scope);
+      if (!current || current === first.authorization) {
+        const challenge = parseAuthChallenge(answer.headers.get('www-authenticate'));
+        const key = `${ref.registry}|${scope}`;
+        let login = this.#logins.get(key);
+        if (!login) {
+          login = this.#authenticate(ref, scope, challenge, options.what).finally(() => this.#logins.delete(key));
+          this.#logins.set(key, login);
+        }
+        credential = await login;
       }
-      const credential = await login;
-      answer = await this.#withRetries(url, ref.registry, scope, options);
+      answer = (await this.#withRetries(url, ref.registry, scope, options)).answer;
       if (answer.status === 401) {
+        credential ??= await this.#options.credentials?.lookup(ref.registry, ref.repository);
         throw new TrustError(
           'registry-auth',
           credential
@@ -355,12 +362,13 @@ export class RegistryClient {
     return undefined;
   }
 
-  async #withRetries(url: string, host: string, scope: string, options: SendOptions): Promise<Answer> {
+  /** One request with whatever credentials are current; returns which it sent. */
+  async #withRetries(url: string, host: string, scope: string, options: SendOptions): Promise<{ answer: Answer; authorization?: string }> {
     const headers: Record<string, string> = { 'user-agent': this.#options.userAgent };
     if (options.accept) headers.accept = options.accept.join(', ');
     const authorization = await this.#authorization(host, scope);
     if (authorization) headers.authorization = authorization;
-    return await this.#request(url, headers, options);
+    return { answer: await this.#request(url, headers, options), ...(authorization ? { authorization } : {}) };
   }
 
   /** One logical request: retries on 429/5xx/dropped connections, follows redirects safely. */
