@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sha256Digest } from '../../../main/shared/image-reference.ts';
 import type { PushedRelease } from '../images.ts';
-import { blob, descriptor, MEDIA } from '../oci.ts';
+import { blob, descriptor, MEDIA, type Blob } from '../oci.ts';
 import type { RegistryPusher } from '../registry.ts';
 import type { World, WorldPart } from '../world.ts';
 import { githubActionsIdentity, spki, toPem } from './fulcio.ts';
@@ -52,6 +52,22 @@ export function releaseCommit(repository: string, version: string): string {
   return createHash('sha1').update(`${repository}@${version}`).digest('hex');
 }
 
+/**
+ * Uploads a blob the registry cannot have yet (signatures are new), without the existence check
+ * RegistryPusher makes first: one POST and one PUT.
+ */
+async function pushNewBlob(pusher: RegistryPusher, repository: string, b: Blob): Promise<void> {
+  const headers: Record<string, string> = pusher.authorization ? { authorization: pusher.authorization } : {};
+  const start = await fetch(new URL(`/v2/${repository}/blobs/uploads/`, pusher.url), { method: 'POST', headers });
+  await start.arrayBuffer();
+  if (start.status !== 202) throw new Error(`starting a blob upload to ${repository} answered ${start.status}`);
+  const target = new URL(start.headers.get('location') ?? '', pusher.url);
+  target.searchParams.set('digest', b.digest);
+  const put = await fetch(target, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: new Uint8Array(b.data) });
+  const text = await put.text();
+  if (put.status !== 201) throw new Error(`uploading blob ${b.digest} to ${repository} answered ${put.status}: ${text}`);
+}
+
 /** Pushes a cosign legacy `.sig` manifest holding `layers` for `digest`; returns its digest. */
 export async function pushLegacySignatures(
   pusher: RegistryPusher,
@@ -82,7 +98,9 @@ export async function pushLegacySignatures(
       layers: blobs.map((b, i) => descriptor(b, { annotations: layers[i]?.annotations })),
     }),
   );
-  await Promise.all([config, ...blobs].map((b) => pusher.pushBlob(repository, b)));
+  // Several layers may carry the same payload (keyless and key signatures of one digest).
+  const unique = [...new Map([config, ...blobs].map((b) => [b.digest, b])).values()];
+  await Promise.all(unique.map((b) => pushNewBlob(pusher, repository, b)));
   return await pusher.pushManifest(repository, options.tag ?? `${digest.replace(':', '-')}.sig`, manifest);
 }
 
