@@ -3,6 +3,8 @@
 
 import { notificationServerPart } from '../sim/notification-server.ts';
 import { POLICY_ETC_PART } from './policy-etc.ts';
+import { SIGSTORE_PART } from './sigstore/part.ts';
 import type { WorldPart } from './world.ts';
 
-export const WORLD_PARTS: readonly WorldPart[] = [POLICY_ETC_PART, notificationServerPart];
+// The test Sigstore comes first: parts after it (the rpm-ostreed stand-in) see signed images.
+export const WORLD_PARTS: readonly WorldPart[] = [SIGSTORE_PART, POLICY_ETC_PART, notificationServerPart];

@@ -1,0 +1,28 @@
+// The stable failure codes of signature verification and the error value that carries one.
+// Every failure the trust layer reports uses one of these codes and says what the user can do.
+
+import { CodedError } from '../shared/errors.ts';
+
+export const TRUST_FAILURE_CODES = [
+  'no-signature',
+  'digest-mismatch',
+  'identity-mismatch',
+  'issuer-mismatch',
+  'untrusted-chain',
+  'bad-signature',
+  'tlog-invalid',
+  'cert-expired',
+  'image-not-found',
+  'registry-auth',
+  'network',
+  'unsupported-format',
+  'invalid-input',
+] as const;
+
+export type TrustFailureCode = (typeof TRUST_FAILURE_CODES)[number];
+
+export class TrustError extends CodedError<TrustFailureCode> {}
+
+export function isTrustFailureCode(value: unknown): value is TrustFailureCode {
+  return typeof value === 'string' && (TRUST_FAILURE_CODES as readonly string[]).includes(value);
+}
