@@ -1,12 +1,19 @@
 // Named starting states of the world. A scenario says what the registry serves and, as later parts
 // arrive, what the host runs and how its /etc looks. `world run --scenario NAME` picks one.
 
+import type { HostSpec } from '../sim/host-spec.ts';
+import { CURRENT, NEWER, OLD } from './catalog.ts';
+
 export interface Scenario {
   readonly name: string;
   readonly description: string;
   /** Tags moved after the catalog is pushed: `repository:tag` → version. */
   readonly retag?: Readonly<Record<string, string>>;
+  /** The Fedora Atomic host the rpm-ostreed stand-in plays; none when absent. */
+  readonly host?: HostSpec;
 }
+
+const NVIDIA = 'acme/vespera-nvidia';
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -17,6 +24,64 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'newer-latest',
     description: 'The publisher has pushed a newer vespera-nvidia build and moved latest to it.',
     retag: { 'acme/vespera-nvidia:latest': '42.20261125.0' },
+  },
+  {
+    name: 'unverified-nvidia',
+    description: 'A host booted from ostree-unverified-registry:…/vespera-nvidia:latest, the previous release kept for rollback.',
+    host: {
+      deployments: [
+        { repository: NVIDIA, release: CURRENT.version, booted: true },
+        { repository: NVIDIA, release: OLD.version },
+      ],
+    },
+  },
+  {
+    name: 'signed-nvidia',
+    description: 'A host already on ostree-image-signed:docker://…/vespera-nvidia:latest, its /etc enforcing the publisher key.',
+    host: {
+      etc: 'signed-vespera',
+      deployments: [
+        { repository: NVIDIA, release: CURRENT.version, origin: 'image-signed', booted: true },
+        { repository: NVIDIA, release: OLD.version },
+      ],
+    },
+  },
+  {
+    name: 'staged-update',
+    description: 'latest moved to a newer build and the automatic timer staged it; it waits for a reboot.',
+    retag: { 'acme/vespera-nvidia:latest': NEWER.version },
+    host: {
+      automaticUpdatePolicy: 'stage',
+      cachedUpdate: 'upgrade',
+      deployments: [
+        { repository: NVIDIA, release: NEWER.version, staged: true },
+        { repository: NVIDIA, release: CURRENT.version, booted: true },
+        { repository: NVIDIA, release: OLD.version },
+      ],
+    },
+  },
+  {
+    name: 'cached-update',
+    description: 'latest moved to a newer build; an update check found it (CachedUpdate), nothing is staged.',
+    retag: { 'acme/vespera-nvidia:latest': NEWER.version },
+    host: {
+      automaticUpdatePolicy: 'check',
+      cachedUpdate: 'check',
+      deployments: [
+        { repository: NVIDIA, release: CURRENT.version, booted: true },
+        { repository: NVIDIA, release: OLD.version },
+      ],
+    },
+  },
+  {
+    name: 'pinned-rollback',
+    description: 'The rollback deployment is pinned, so cleanups and updates never remove it.',
+    host: {
+      deployments: [
+        { repository: NVIDIA, release: CURRENT.version, booted: true },
+        { repository: NVIDIA, release: OLD.version, pinned: true },
+      ],
+    },
   },
 ];
 
