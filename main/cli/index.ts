@@ -4,9 +4,10 @@
 
 import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
+import { statusCommand } from './commands/status.ts';
 
 /** Every command, in the order --help lists them. */
-const COMMANDS: readonly Command[] = [];
+const COMMANDS: readonly Command[] = [statusCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
