@@ -194,22 +194,21 @@ async function startHost(world: World, spec: HostSpec): Promise<void> {
   await writeFile(join(world.systemBus.policyDir, `${LOGIND_NAME}.conf`), logindPolicy());
   await busCall(world.systemBus.address, 'ReloadConfig');
 
-  const logind = await spawnManaged(
+  const host = new SimulatedHost(world.systemBus.address, stateDir, world.registry.host);
+  world.onStop(() => host.stop());
+  const logind = spawnManaged(
     'logind stand-in',
     PYTHON,
     ['-B', LOGIND, '--bus', world.systemBus.address, '--record', join(stateDir, 'logind-reboots.jsonl')],
     { readyLine: (line) => line === 'ready' },
-  );
-  world.onStop(() => logind.process.stop());
-
-  const host = new SimulatedHost(world.systemBus.address, stateDir, world.registry.host);
-  world.onStop(() => host.stop());
-  try {
-    // Activation, like the first `rpm-ostree status` on a booted machine.
-    await busCall(world.systemBus.address, 'StartServiceByName', 'su', [RPMOSTREE_NAME, 0]);
-  } catch (error) {
-    throw new Error(`the rpm-ostreed stand-in did not start: ${String(error)}\n${await host.log()}`, { cause: error });
+  ).then(({ process }) => world.onStop(() => process.stop()));
+  // Activation, like the first `rpm-ostree status` on a booted machine.
+  const daemon = busCall(world.systemBus.address, 'StartServiceByName', 'su', [RPMOSTREE_NAME, 0]);
+  const [logindResult, daemonResult] = await Promise.allSettled([logind, daemon]);
+  if (daemonResult.status === 'rejected') {
+    throw new Error(`the rpm-ostreed stand-in did not start: ${String(daemonResult.reason)}\n${await host.log()}`, { cause: daemonResult.reason });
   }
+  if (logindResult.status === 'rejected') throw logindResult.reason;
   world.host = host;
 }
 

@@ -1,6 +1,7 @@
 // Tests' handle on the rpm-ostreed stand-in: its test-only control surface (/org/vespera/Sim on the
 // world's system bus) for faults, simulated reboots, the automatic timer, and the daemon's recorded state.
 
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -265,18 +266,14 @@ export class SimulatedHost {
     } catch {
       return;
     }
-    for (let i = 0; i < 150; i++) {
+    // Once exited it is a zombie until whoever adopted it reaps it; that counts as gone.
+    for (let i = 0; i < 150 && running(pid); i++) await sleep(10);
+    if (running(pid)) {
       try {
-        process.kill(pid, 0);
+        process.kill(pid, 'SIGKILL');
       } catch {
-        return;
+        // Gone meanwhile.
       }
-      await sleep(20);
-    }
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Gone meanwhile.
     }
   }
 
@@ -296,5 +293,15 @@ export class SimulatedHost {
       new dbus.Message({ destination: RPMOSTREE_NAME, path: SIM_PATH, interface: SIM_IFACE, member, signature, body }),
     );
     return (reply?.body ?? []) as unknown[];
+  }
+}
+
+/** Alive and not a zombie, per /proc. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
