@@ -87,6 +87,8 @@ export class HostClient {
   #epoch = 0;
   #notifyQueued = false;
   #closed = false;
+  /** False until connect() has registered and read everything itself. */
+  #ready = false;
   #reactivateTimer: NodeJS.Timeout | undefined;
   #reactivateDelayMs = 1000;
   #sent = 0;
@@ -105,6 +107,7 @@ export class HostClient {
     const address = options.busAddress ?? process.env.DBUS_SYSTEM_BUS_ADDRESS ?? 'unix:path=/var/run/dbus/system_bus_socket';
     const bus = dbus.sessionBus({ busAddress: address });
     const client = new HostClient(bus, options);
+    bus.on('message', (msg: dbus.Message) => client.#onMessage(msg));
     try {
       await withTimeout(
         new Promise<void>((resolve, reject) => {
@@ -120,12 +123,15 @@ export class HostClient {
     }
     client.#sent += 1; // Hello
     bus.on('error', () => client.#onBusError());
-    bus.on('message', (msg: dbus.Message) => client.#onMessage(msg));
     try {
       await client.#addMatch(`type='signal',sender='${BUS_NAME}',path='/org/freedesktop/DBus',interface='${BUS_NAME}',member='NameOwnerChanged',arg0='${RPMOSTREE_NAME}'`);
       await client.#addMatch(`type='signal',sender='${RPMOSTREE_NAME}',path_namespace='${BASE_PATH}'`);
       await client.#register();
+      const epoch = client.#epoch;
       await client.#resync();
+      client.#ready = true;
+      // The daemon changed hands while we read: read again from the one that owns the name now.
+      if (client.#epoch !== epoch) await client.#recover();
     } catch (error) {
       bus.disconnect();
       client.#closed = true;
@@ -500,8 +506,9 @@ export class HostClient {
     }
     if (owner === this.#owner) return;
     // A new daemon process: register again (registration belongs to the old one) and re-read everything.
+    // While connect() is still running (it may itself have started the daemon) it does that already.
     this.#setOwner(owner);
-    void this.#recover();
+    if (this.#ready) void this.#recover();
   }
 
   #setOwner(owner: string): void {

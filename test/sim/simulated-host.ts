@@ -58,6 +58,8 @@ export interface RebootRecord {
 export interface SimState {
   readonly uniqueName: string;
   readonly pid: number;
+  /** Wall-clock seconds when the daemon last emitted PropertiesChanged (null before any). */
+  readonly lastPropertiesChangedAt: number | null;
   readonly deployments: readonly SimDeployment[];
   readonly bootedId: string | null;
   readonly cachedUpdate: Record<string, unknown> | null;

@@ -65,6 +65,7 @@ class Daemon:
         self.clients = {}
         self.transaction = None
         self.idle_timer = 0
+        self.last_change_at = None  # wall-clock time of the last PropertiesChanged, for benchmarks
         self.main_thread = threading.get_ident()
 
     def log(self, text):
@@ -188,6 +189,7 @@ class Daemon:
         changed = {k: v for k, v in values.items() if k not in current or not current[k].equal(v)}
         current.update(values)
         if changed and self.connection is not None:
+            self.last_change_at = time.time()
             self.connection.emit_signal(None, path, 'org.freedesktop.DBus.Properties', 'PropertiesChanged',
                                         GLib.Variant('(sa{sv}as)', (iface, changed, [])))
 
@@ -505,6 +507,7 @@ class Daemon:
                 state = self.sysroot.dump()
                 state['uniqueName'] = self.connection.get_unique_name()
                 state['pid'] = os.getpid()
+                state['lastPropertiesChangedAt'] = self.last_change_at
                 state['clients'] = [{'name': n, 'id': c['id']} for n, c in self.clients.items()]
                 t = self.transaction
                 state['transaction'] = None if t is None else {
