@@ -3,7 +3,7 @@
 
 from images import DockerReference, PullError
 from policy import PolicyError, default_is_insecure, evaluate, load_policy
-from sysroot import Deployment, format_timestamp, merge_commit_checksum
+from sysroot import Deployment, format_timestamp, merge_commit_checksum, parse_created
 from transaction import TxError
 
 OPEN_IMAGE = 'Creating importer: failed to invoke method OpenImage: '
@@ -185,11 +185,11 @@ def run_deploy(tx, daemon, request):
 
     def stage():
         sysroot = daemon.sysroot
-        checksum = merge_commit_checksum(image, refspec)
+        checksum = merge_commit_checksum(image)
         deployment = Deployment(request.osname, checksum, sysroot.next_serial(request.osname, checksum), refspec,
                                 image, override_digest=request.revision, locked=request.lock_finalization)
         sysroot.blobs.update(fetched)
-        sysroot.add_deployment(deployment, stage=True)
+        sysroot.stage_deployment(deployment)
         if request.is_upgrade and sysroot.booted is not None:
             sysroot.set_update_staged(sysroot.booted, deployment)
         if request.reboot:
@@ -200,7 +200,6 @@ def run_deploy(tx, daemon, request):
 
 
 def image_timestamp(image):
-    from sysroot import parse_created
     return parse_created(image.created)
 
 

@@ -91,7 +91,7 @@ class Daemon:
             refspec = spec.get('refspec')
             if refspec and is_container_refspec(refspec):
                 image = self.registry.resolve(DockerReference(spec['pull']))
-                checksum = merge_commit_checksum(image, refspec)
+                checksum = merge_commit_checksum(image)
                 deployment = Deployment(osname, checksum, sysroot.next_serial(osname, checksum), refspec, image,
                                         pinned=spec.get('pinned', False), staged=spec.get('staged', False),
                                         locked=spec.get('finalizationLocked', False),
@@ -431,7 +431,7 @@ class Daemon:
 
     def start_transaction(self, sender, path, method, params, title, output_to_self, body, invocation, reply=None,
                           internal=False):
-        tx = Transaction(self, invocation, method, params, sender, path, title, output_to_self, body,
+        tx = Transaction(self, method, params, sender, path, title, output_to_self, body,
                          self.describe_client(sender))
         tx.open(watch_sender=not internal)
         self.transaction = tx

@@ -126,7 +126,7 @@ class Deployment:
         }
 
 
-def merge_commit_checksum(image, refspec):
+def merge_commit_checksum(image):
     """A stand-in for the ostree merge commit ostree-ext writes: stable per image and origin."""
     return hashlib.sha256(f'ostree-merge:{image.digest}:{image.config_digest}'.encode()).hexdigest()
 
@@ -222,19 +222,12 @@ class Sysroot:
 
     # -- changes ---------------------------------------------------------------------------------
 
-    def add_deployment(self, deployment, stage):
-        """Stages (or writes) a new deployment first in boot order, replacing any staged one."""
+    def stage_deployment(self, deployment):
+        """Stages a new deployment first in boot order, replacing any staged one (on a booted host
+        rpm-ostree always stages; the pruning happens when the staged deployment is finalized)."""
         self.deployments = [d for d in self.deployments if not d.staged]
-        deployment.staged = stage
-        if not stage:
-            # A non-staged write prunes like libostree: keep booted, pinned, and the new one.
-            self.deployments = [d for d in self.deployments if d.id == self.booted_id or d.pinned]
+        deployment.staged = True
         self.deployments.insert(0, deployment)
-
-    def remove(self, predicate):
-        before = len(self.deployments)
-        self.deployments = [d for d in self.deployments if not predicate(d)]
-        return before != len(self.deployments)
 
     def reboot(self, finalize):
         """What the next boot sees. A staged deployment is finalized at shutdown unless it is locked

@@ -26,7 +26,7 @@ class Restarting(Exception):
 
 
 class Transaction:
-    def __init__(self, daemon, invocation, method, parameters, sender, os_path, title, output_to_self, body,
+    def __init__(self, daemon, method, parameters, sender, os_path, title, output_to_self, body,
                  client_description):
         self.daemon = daemon
         self.method = method
