@@ -136,10 +136,17 @@ export class HostClient {
       bus.disconnect();
       client.#closed = true;
       if (error instanceof HostError) throw error;
-      if (isDBusError(error) && /ServiceUnknown|Spawn/.test(error.type)) {
+      if (isDBusError(error) && error.type === 'org.freedesktop.DBus.Error.ServiceUnknown') {
         throw new HostError(
           'daemon-gone',
           'rpm-ostreed is not available on this system bus: this does not look like a Fedora Atomic (rpm-ostree) system.',
+          `${error.type}: ${error.text}`,
+        );
+      }
+      if (isDBusError(error) && error.type.startsWith('org.freedesktop.DBus.Error.Spawn.')) {
+        throw new HostError(
+          'daemon-gone',
+          'rpm-ostreed, the system update service, failed to start; see `journalctl -u rpm-ostreed` for why, then try again.',
           `${error.type}: ${error.text}`,
         );
       }
