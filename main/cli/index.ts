@@ -4,10 +4,11 @@
 
 import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
+import { policyCommand } from './commands/policy.ts';
 import { statusCommand } from './commands/status.ts';
 
 /** Every command, in the order --help lists them. */
-const COMMANDS: readonly Command[] = [statusCommand];
+const COMMANDS: readonly Command[] = [statusCommand, policyCommand()];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

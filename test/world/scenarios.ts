@@ -9,6 +9,11 @@ export interface Scenario {
   readonly description: string;
   /** Tags moved after the catalog is pushed: `repository:tag` → version. */
   readonly retag?: Readonly<Record<string, string>>;
+  /**
+   * Files written over the stock Fedora /etc (path under etc → a policy-corpus file or text;
+   * `YOUR_USERNAME` becomes the catalog owner and `{registry}` the world's registry host).
+   */
+  readonly etc?: Readonly<Record<string, { readonly corpus: string } | { readonly text: string }>>;
   /** The Fedora Atomic host the rpm-ostreed stand-in plays; none when absent. */
   readonly host?: HostSpec;
 }
@@ -24,6 +29,19 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'newer-latest',
     description: 'The publisher has pushed a newer vespera-nvidia build and moved latest to it.',
     retag: { 'acme/vespera-nvidia:latest': '42.20261125.0' },
+  },
+  {
+    name: 'seed-policy',
+    description: "The host followed IMAGE-SIGNING.md: policy.json holds its strict keyless example, which no containers/image loads, so every pull fails.",
+    etc: { 'containers/policy.json': { corpus: 'seed-strict.json' } },
+  },
+  {
+    name: 'ublue-policy',
+    description: 'A Universal Blue-style host: reject default, cosign key rules for ghcr.io/ublue-os, catch-alls for everything else.',
+    etc: {
+      'containers/policy.json': { corpus: 'ublue-os-signing.json' },
+      'containers/registries.d/ublue-os.yaml': { text: 'docker:\n  ghcr.io/ublue-os:\n    use-sigstore-attachments: true\n' },
+    },
   },
   {
     name: 'unverified-nvidia',

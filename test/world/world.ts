@@ -22,6 +22,8 @@ export interface WorldOptions {
   readonly scenario?: string;
   /** Progress lines, e.g. to stderr; silent by default. */
   readonly log?: (line: string) => void;
+  /** Names of parts (parts.ts) to leave out, e.g. `notifications` to test a desktop without a server. */
+  readonly without?: readonly string[];
 }
 
 /** A layer of the world added by a later part of the project; see parts.ts. */
@@ -161,6 +163,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     started.length = 0;
     try {
       for (const part of WORLD_PARTS) {
+        if (options.without?.includes(part.name)) continue;
         await part.start(world);
         log(`world: ${part.name} ready`);
       }

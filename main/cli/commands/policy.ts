@@ -1,0 +1,298 @@
+// `vespera-updates policy`: show what the host's signature policy does with an image, plan and apply
+// key-enforced mode through the privileged helper, and restore a backup.
+
+import { loadConfig, type Config } from '../../flows/config.ts';
+import { readFileLimited } from '../../shared/bounded.ts';
+import { describeError } from '../../shared/errors.ts';
+import { parseDockerReference, type DockerReference } from '../../shared/image-reference.ts';
+import { runPolicyHelper } from '../../policy/helper-client.ts';
+import { policyPaths, readPolicyHostState } from '../../policy/host-files.ts';
+import { appEnforcedStatement, checkFamily, defaultKeyName, helperPlanOf, planKeyEnforced, type HelperPlan, type KeyEnforcedPlan } from '../../policy/plan.ts';
+import { parseHelperPlan } from '../../policy/policy-transaction.ts';
+import { inspectPolicy, type PolicyReport } from '../../policy/policy-report.ts';
+import { MAX_KEY_CHARS } from '../../policy/public-key.ts';
+import { parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
+
+/** Exit code of `policy show` when policy.json (or registries.d) would not load. */
+export const EXIT_POLICY_INVALID = 3;
+
+/** How the CLI learns the booted image once the host client exists; until then IMAGE_REF is required. */
+export type BootedImageLookup = (config: Config) => Promise<string>;
+
+const HELP = `usage: vespera-updates policy <show|plan|apply|restore> [options]
+
+  policy show [--policy FILE] [--registries-d DIR] [--json] IMAGE_REF
+      Is the signature policy valid, and what applies to IMAGE_REF and why: which scope wins,
+      what ostree-image-signed: and ostree-unverified-registry: do, whether signatures are fetched.
+      IMAGE_REF is ghcr.io/OWNER/IMAGE[:TAG], optionally with an ostree-image-signed:docker://
+      or ostree-unverified-registry: prefix. Exit code 3: the policy or registries.d does not load.
+
+  policy plan --mode key --key FILE [--family REPO,REPO...] [--scope per-variant|namespace]
+              [--default reject|keep] [--key-name NAME] [--replace] [--json]
+      The changes key-enforced mode makes, as a unified diff, and what they mean. Nothing is written.
+      --family   the repositories (default: the config family with exact image names)
+      --scope    one rule per repository (default) or one for their common namespace
+      --default  reject (needed when today's default is insecureAcceptAnything) or keep
+      --replace  replace existing accept-anything rules for the same scopes (kept in the backup)
+  policy plan --mode app [--family ...]
+      Why app-enforced mode writes no policy: no policy can express a GitHub keyless identity.
+
+  policy apply [same options as plan] | --plan FILE
+      Makes the planned changes through the privileged helper (pkexec asks for a password). FILE
+      is the output of \`policy plan --json\`, applied only if the files did not change since.
+
+  policy restore [BACKUP-ID] [--json]
+      Without an id, lists the backups; with one, puts those files back (itself undoable).
+
+Paths are under /etc, or the test world's etc root when the config has a world section.`;
+
+const PLAN_OPTIONS = {
+  mode: { type: 'string' },
+  key: { type: 'string' },
+  family: { type: 'string' },
+  scope: { type: 'string' },
+  default: { type: 'string' },
+  'key-name': { type: 'string' },
+  replace: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+function etcRootOf(config: Config): string {
+  return config.world?.etcRoot ?? '/etc';
+}
+
+/** Accepts a plain reference or the ostree prefixes rpm-ostree stores in an origin. */
+export function parseImageArgument(text: string): { ref: DockerReference; prefix?: 'image-signed' | 'unverified' | 'remote' } {
+  const prefixes: [RegExp, 'image-signed' | 'unverified' | 'remote' | undefined][] = [
+    [/^ostree-image-signed:(?:docker:\/\/|registry:)/, 'image-signed'],
+    [/^ostree-unverified-image:(?:docker:\/\/|registry:)/, 'unverified'],
+    [/^ostree-unverified-registry:/, 'unverified'],
+    [/^ostree-remote-image:[^:]+:(?:docker:\/\/|registry:)/, 'remote'],
+    [/^ostree-remote-registry:[^:]+:/, 'remote'],
+    [/^docker:\/\//, undefined],
+  ];
+  for (const [re, prefix] of prefixes) {
+    const match = re.exec(text);
+    if (match) return { ref: parseDockerReference(text.slice(match[0].length)), ...(prefix ? { prefix } : {}) };
+  }
+  return { ref: parseDockerReference(text) };
+}
+
+function renderReport(report: PolicyReport, prefix: string | undefined): string {
+  const lines: string[] = [];
+  const p = report.policy;
+  if (p.valid) {
+    lines.push(`${p.file}: valid; loads with ${p.requiresText}.`);
+    for (const w of p.warnings) lines.push(`  warning, line ${w.at.line}: ${w.message}`);
+  } else {
+    lines.push(`${p.file}: INVALID.`, `  ${p.error.message}`);
+  }
+  const r = report.registries;
+  if (r.valid) {
+    lines.push(`${r.dir}: loads (${r.files.length} file${r.files.length === 1 ? '' : 's'}).`);
+    for (const w of r.warnings) lines.push(`  warning, ${w.file}${w.line !== undefined ? ` line ${w.line}` : ''}: ${w.message}`);
+  } else {
+    lines.push(`${r.dir}: INVALID.`, `  ${r.error.message}`);
+  }
+  const image = report.image;
+  if (image) {
+    const at = image.applied.source === 'global-default' ? `the global default (line ${image.applied.at.line})` : `docker scope "${image.applied.scope ?? ''}" (line ${image.applied.at.line})`;
+    lines.push('', `Image ${image.identity}`, `  Rule:      ${at}`);
+    for (const req of image.requirements) lines.push(`  Requires:  ${req}`);
+    lines.push(`  Why:       ${image.why}`);
+    if (image.shadowed.length > 0) {
+      lines.push(`  Ignored:   ${image.shadowed.map((s) => (s.kind === 'global-default' ? `default (line ${s.at.line})` : `"${s.scope}" (line ${s.at.line})`)).join(', ')} — less specific`);
+    }
+    if (image.attachments) lines.push(`  Signatures: ${image.attachments.explanation}`);
+    const mark = (which: string) => (prefix === which ? '  (the prefix you named)' : '');
+    lines.push(`  ostree-image-signed:        ${image.imageSigned.message}${mark('image-signed')}`);
+    lines.push(`  ostree-unverified-registry: ${image.unverified.message}${mark('unverified')}`);
+    if (prefix === 'remote') lines.push('  ostree-remote-registry: verifies the ostree commit with the remote\'s keys, not container signatures; it refuses layered images.');
+    for (const note of image.notes) lines.push(`  Note: ${note}`);
+  }
+  if (p.valid && p.loopholes.length > 0) {
+    lines.push('', 'Rules that let unsigned images through:');
+    for (const l of p.loopholes) lines.push(`  line ${l.at.line}: ${l.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function reportJson(report: PolicyReport): unknown {
+  return {
+    policy: report.policy.valid ? report.policy : { valid: false, file: report.policy.file, error: report.policy.error.toJSON() },
+    registries: report.registries.valid ? report.registries : { valid: false, dir: report.registries.dir, error: report.registries.error.toJSON() },
+    ...(report.image ? { image: report.image } : {}),
+  };
+}
+
+async function show(argv: string[], io: CommandIO, booted: BootedImageLookup | undefined): Promise<number> {
+  const { values, positionals } = parseCommandArgs('policy show', argv, { policy: { type: 'string' }, 'registries-d': { type: 'string' }, json: { type: 'boolean' } }, { max: 1 });
+  const config = await loadConfig(io.env);
+  let imageText = positionals[0];
+  if (imageText === undefined) {
+    if (!booted) throw new UsageError('policy show: name the image, e.g. ghcr.io/OWNER/IMAGE:latest (reading the booted image needs the host client, which is not wired in yet)');
+    imageText = await booted(config);
+  }
+  let image;
+  try {
+    image = parseImageArgument(imageText);
+  } catch (error) {
+    throw new UsageError(`policy show: ${describeError(error)}`);
+  }
+  const paths = policyPaths(etcRootOf(config));
+  const report = await inspectPolicy({ policyFile: values.policy ?? paths.policyFile, registriesDir: values['registries-d'] ?? paths.registriesDir }, image.ref);
+  if (values.json) writeJson(io, reportJson(report));
+  else io.stdout.write(renderReport(report, image.prefix));
+  return report.policy.valid && report.registries.valid ? 0 : EXIT_POLICY_INVALID;
+}
+
+type PlanValues = { [K in keyof typeof PLAN_OPTIONS]?: (typeof PLAN_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+function familyFrom(values: PlanValues, config: Config): { family: string[]; key?: string; repository?: string } {
+  if (values.family) return { family: values.family.split(',').map((s) => s.trim()).filter(Boolean) };
+  const exact = config.families.filter((f) => f.images.every((i) => !i.endsWith('*')));
+  const chosen = exact.length === 1 ? exact[0] : undefined;
+  if (!chosen) {
+    throw new UsageError('policy plan: name the image family with --family ghcr.io/OWNER/IMAGE,ghcr.io/OWNER/IMAGE-VARIANT (the config has no single family of exact image names)');
+  }
+  return { family: [...chosen.images], ...(chosen.key ? { key: chosen.key } : {}), ...(chosen.repository ? { repository: chosen.repository } : {}) };
+}
+
+async function makePlan(values: PlanValues, io: CommandIO, command: string): Promise<{ config: Config; plan?: KeyEnforcedPlan; app?: string[] }> {
+  const config = await loadConfig(io.env);
+  const mode = values.mode ?? 'key';
+  if (mode !== 'key' && mode !== 'app') throw new UsageError(`${command}: --mode is key or app`);
+  const chosen = familyFrom(values, config);
+  if (mode === 'app') return { config, app: appEnforcedStatement(checkFamily(chosen.family), chosen.repository) };
+  const keyFile = values.key ?? chosen.key;
+  if (!keyFile) throw new UsageError(`${command}: --key FILE is needed: the publisher's cosign public key (cosign.pub)`);
+  if (values.scope !== undefined && values.scope !== 'per-variant' && values.scope !== 'namespace') throw new UsageError(`${command}: --scope is per-variant or namespace`);
+  if (values.default !== undefined && values.default !== 'reject' && values.default !== 'keep') throw new UsageError(`${command}: --default is reject or keep`);
+  let keyText: string;
+  try {
+    keyText = (await readFileLimited(keyFile, MAX_KEY_CHARS)).toString('utf8');
+  } catch (error) {
+    throw new UsageError(`${command}: the key file ${keyFile} cannot be read (${describeError(error)})`);
+  }
+  const family = checkFamily(chosen.family);
+  const keyName = values['key-name'] ?? defaultKeyName(family);
+  const state = await readPolicyHostState(policyPaths(etcRootOf(config)), [keyName]);
+  const plan = planKeyEnforced(state, {
+    family,
+    scope: (values.scope) ?? 'per-variant',
+    ...(values.default ? { default: values.default } : {}),
+    keyText,
+    keyName,
+    ...(values.replace ? { replace: true } : {}),
+  });
+  return { config, plan };
+}
+
+function planJson(plan: KeyEnforcedPlan): unknown {
+  return {
+    mode: plan.mode,
+    family: plan.family,
+    scopes: plan.scopes,
+    default: plan.default,
+    key: { name: plan.key.name, path: plan.key.hostPath, algorithm: plan.key.algorithm, fingerprint: plan.key.fingerprint },
+    statements: plan.statements,
+    replaced: plan.replaced,
+    diff: plan.diff,
+    helperPlan: helperPlanOf(plan),
+  };
+}
+
+function renderPlan(plan: KeyEnforcedPlan): string {
+  if (plan.changes.length === 0) return `Nothing to change: the host already enforces the key ${plan.key.hostPath} for ${plan.scopes.join(', ')}.\n`;
+  return `${plan.statements.map((s) => `* ${s}`).join('\n')}\n\n${plan.diff}`;
+}
+
+async function planCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseCommandArgs('policy plan', argv, PLAN_OPTIONS, { max: 0 });
+  const { plan, app } = await makePlan(values, io, 'policy plan');
+  if (app) {
+    if (values.json) writeJson(io, { mode: 'app', statements: app, changes: [] });
+    else io.stdout.write(`${app.map((s) => `* ${s}`).join('\n')}\n`);
+    return 0;
+  }
+  if (!plan) return 0;
+  if (values.json) writeJson(io, planJson(plan));
+  else io.stdout.write(renderPlan(plan));
+  return 0;
+}
+
+async function applyCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseCommandArgs('policy apply', argv, { ...PLAN_OPTIONS, plan: { type: 'string' } }, { max: 0 });
+  let helperPlan: HelperPlan;
+  let config: Config;
+  if (values.plan) {
+    config = await loadConfig(io.env);
+    let saved: unknown;
+    try {
+      saved = JSON.parse((await readFileLimited(values.plan, 16 * 1024 * 1024)).toString('utf8'));
+    } catch (error) {
+      throw new UsageError(`policy apply: --plan ${values.plan} is not a readable plan (${describeError(error)})`);
+    }
+    const inner = (saved as { helperPlan?: unknown } | null)?.helperPlan ?? saved;
+    try {
+      helperPlan = parseHelperPlan(JSON.stringify(inner));
+    } catch (error) {
+      throw new UsageError(`policy apply: --plan ${values.plan}: ${describeError(error)}`);
+    }
+  } else {
+    const made = await makePlan(values, io, 'policy apply');
+    config = made.config;
+    if (made.app) throw new UsageError('policy apply: app-enforced mode writes no policy; see vespera-updates policy plan --mode app');
+    const plan = made.plan as KeyEnforcedPlan;
+    if (plan.changes.length === 0) {
+      io.stdout.write(renderPlan(plan));
+      return 0;
+    }
+    if (!values.json) io.stderr.write(renderPlan(plan));
+    helperPlan = helperPlanOf(plan);
+  }
+  const reply = await runPolicyHelper(config, 'apply', { plan: helperPlan });
+  if (values.json) writeJson(io, reply);
+  else io.stdout.write(`${reply.message}\n`);
+  return 0;
+}
+
+async function restoreCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs('policy restore', argv, { json: { type: 'boolean' } }, { max: 1 });
+  const config = await loadConfig(io.env);
+  const id = positionals[0];
+  const reply = id === undefined ? await runPolicyHelper(config, 'backups') : await runPolicyHelper(config, 'restore', { backupId: id });
+  if (values.json) writeJson(io, id === undefined ? reply.backups ?? [] : reply);
+  else if (id === undefined) {
+    const backups = reply.backups ?? [];
+    if (backups.length === 0) io.stdout.write('No backups yet: the policy helper has not changed anything on this host.\n');
+    for (const b of backups) {
+      io.stdout.write(`${b.id}  ${b.created}  ${b.reason}${b.outcome ? ` (${b.outcome})` : ' (interrupted)'}  ${b.files.map((f) => f.hostPath).join(', ')}\n`);
+    }
+  } else io.stdout.write(`${reply.message}\n`);
+  return 0;
+}
+
+/** The command, with the seam where the booted image will come from once the host client lands. */
+export function policyCommand(deps: { bootedImage?: BootedImageLookup } = {}): Command {
+  return {
+    name: 'policy',
+    summary: 'show, plan, apply and restore the OS signature policy (policy.json, registries.d)',
+    help: HELP,
+    async run(argv: string[], io: CommandIO): Promise<number> {
+      const [verb, ...rest] = argv;
+      switch (verb) {
+        case 'show':
+          return await show(rest, io, deps.bootedImage);
+        case 'plan':
+          return await planCommand(rest, io);
+        case 'apply':
+          return await applyCommand(rest, io);
+        case 'restore':
+          return await restoreCommand(rest, io);
+        default:
+          throw new UsageError(verb === undefined ? 'policy: name a subcommand (show, plan, apply, restore)' : `policy: unknown subcommand "${verb}"`);
+      }
+    },
+  };
+}

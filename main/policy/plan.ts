@@ -1,0 +1,370 @@
+// Plans key-enforced mode: from the host's files and an image family, the exact new policy.json,
+// registries.d file and key file, a readable diff, what it means, and checks that nothing is lost.
+// Also the honest statement for app-enforced mode, where no policy can express the identity.
+
+import { createHash } from 'node:crypto';
+import { CodedError } from '../shared/errors.ts';
+import { parseDockerReference, repositoryName } from '../shared/image-reference.ts';
+import { hostPathOf, OWN_REGISTRIES_FILE, type PlanTarget, type PolicyHostState } from './host-files.ts';
+import { plainValue, readLocatedJson, type JsonNode } from './located-json.ts';
+import { checkPolicyChange, canonicalRequirements } from './policy-change.ts';
+import { PolicyTextEditor } from './policy-edit.ts';
+import { explainImage } from './policy-evaluate.ts';
+import { describeFeatureLevel, isInsecureDefault, requirementsEffect, type Policy } from './policy-model.ts';
+import { parsePolicyText, PolicyFileError } from './policy-parse.ts';
+import { checkKeyFileName, parsePublisherKey, type PublisherKey } from './public-key.ts';
+import { mergeRegistriesFiles, parseRegistriesFile, sigstoreAttachmentsFor, type RegistriesFile } from './registries-d.ts';
+import { unifiedDiff } from './unified-diff.ts';
+
+export type PlanCode = 'plan-invalid-request' | 'plan-conflict' | 'plan-impossible' | 'plan-policy-invalid';
+
+export class PlanError extends CodedError<PlanCode> {}
+
+export type ScopeChoice = 'per-variant' | 'namespace';
+export type DefaultChoice = 'reject' | 'keep';
+
+export interface KeyPlanRequest {
+  /** Repository names of the family, all on one registry: `ghcr.io/acme/vespera`, … */
+  readonly family: readonly string[];
+  readonly scope: ScopeChoice;
+  /** Omitted: keep the default when ostree-image-signed: accepts it, else reject. */
+  readonly default?: DefaultChoice;
+  /** The publisher's public key file text. */
+  readonly keyText: string;
+  /** File name under /etc/pki/containers/; derived from the family when omitted. */
+  readonly keyName?: string;
+  /** Replace existing rules for the family's scopes (otherwise such a rule is a conflict). */
+  readonly replace?: boolean;
+}
+
+export interface FileChange {
+  readonly target: PlanTarget;
+  /** Path on a real host: /etc/containers/policy.json. */
+  readonly hostPath: string;
+  readonly before: string | null;
+  readonly after: string;
+}
+
+export interface KeyEnforcedPlan {
+  readonly mode: 'key';
+  readonly family: readonly string[];
+  /** The docker scopes the new rule covers. */
+  readonly scopes: readonly string[];
+  readonly default: DefaultChoice;
+  readonly key: PublisherKey & { readonly name: string; readonly hostPath: string };
+  /** Only files that change; empty when the host already enforces exactly this. */
+  readonly changes: readonly FileChange[];
+  readonly diff: string;
+  /** What the plan means, in plain words, most important first. */
+  readonly statements: readonly string[];
+  /** Existing rules the plan replaces (only with `replace`). */
+  readonly replaced: readonly string[];
+}
+
+/** What is handed to the privileged helper: the new contents and the hashes of what they replace. */
+export interface HelperPlan {
+  readonly format: 'vespera-policy-plan/1';
+  readonly changes: readonly { readonly target: PlanTarget; readonly beforeSha256: string | null; readonly after: string }[];
+}
+
+export const CATCH_ALL_TRANSPORTS = ['docker', 'docker-daemon', 'atomic', 'containers-storage', 'dir', 'oci', 'oci-archive', 'docker-archive', 'tarball'] as const;
+
+export function sha256Text(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export function helperPlanOf(plan: KeyEnforcedPlan): HelperPlan {
+  return {
+    format: 'vespera-policy-plan/1',
+    changes: plan.changes.map((c) => ({ target: c.target, beforeSha256: c.before === null ? null : sha256Text(c.before), after: c.after })),
+  };
+}
+
+/** Checks and normalises the family: repository names without tag, all on one registry. */
+export function checkFamily(family: readonly string[]): string[] {
+  if (family.length === 0) throw new PlanError('plan-invalid-request', 'Name the image family: at least one repository such as ghcr.io/OWNER/IMAGE.');
+  if (family.length > 64) throw new PlanError('plan-invalid-request', `The family lists ${family.length} repositories; at most 64 are supported. Use a namespace scope instead.`);
+  const names = family.map((entry) => {
+    let ref;
+    try {
+      ref = parseDockerReference(entry);
+    } catch (error) {
+      throw new PlanError('plan-invalid-request', (error as Error).message);
+    }
+    if (ref.tag !== undefined || ref.digest !== undefined) {
+      throw new PlanError('plan-invalid-request', `"${entry}" names a tag or digest; a family lists repositories (${repositoryName(ref)}), the rule covers all their tags.`);
+    }
+    return repositoryName(ref);
+  });
+  const registries = new Set(names.map((n) => n.split('/')[0]));
+  if (registries.size > 1) throw new PlanError('plan-invalid-request', `The family spans several registries (${[...registries].join(', ')}); plan one registry at a time.`);
+  return [...new Set(names)];
+}
+
+/** The deepest namespace holding every repository of the family; never the bare registry. */
+export function familyNamespace(repositories: readonly string[]): string {
+  const split = repositories.map((r) => r.split('/').slice(0, -1));
+  const first = split[0] ?? [];
+  let depth = first.length;
+  for (const parts of split) {
+    let i = 0;
+    while (i < depth && parts[i] === first[i]) i++;
+    depth = i;
+  }
+  if (depth < 2) {
+    throw new PlanError(
+      'plan-impossible',
+      `The family's repositories share no namespace below the registry ${first[0] ?? ''}; a namespace scope would enforce the key for the whole registry. Use --scope per-variant.`,
+    );
+  }
+  return first.slice(0, depth).join('/');
+}
+
+/** acme-vespera.pub for ghcr.io/acme/vespera, vespera-nvidia, …: the owner and the common name. */
+export function defaultKeyName(repositories: readonly string[]): string {
+  const names = repositories.map((r) => r.split('/'));
+  const owner = names[0]?.[names[0].length - 2] ?? 'publisher';
+  const lasts = names.map((n) => n[n.length - 1] ?? '');
+  let prefix = lasts[0] ?? '';
+  for (const last of lasts) while (!last.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  prefix = prefix.replace(/[-_.]+$/, '');
+  const base = `${owner}${prefix ? `-${prefix}` : ''}`.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
+  return checkKeyFileName(`${base.slice(0, 58) || 'publisher'}.pub`);
+}
+
+function parseHostPolicy(text: string | null): Policy {
+  if (text === null) {
+    throw new PlanError('plan-impossible', `${hostPathOf({ kind: 'policy' })} does not exist, so every image pull on this host fails already. Reinstall containers-common (it ships the file), then plan again.`);
+  }
+  try {
+    return parsePolicyText(text, hostPathOf({ kind: 'policy' }));
+  } catch (error) {
+    if (error instanceof PolicyFileError) {
+      throw new PlanError('plan-policy-invalid', `The current policy is invalid, so no change can be planned on top of it without guessing what you meant. ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function rule(keyHostPath: string): unknown[] {
+  return [{ type: 'sigstoreSigned', keyPath: keyHostPath, signedIdentity: { type: 'matchRepository' } }];
+}
+
+export function planKeyEnforced(state: PolicyHostState, request: KeyPlanRequest): KeyEnforcedPlan {
+  const family = checkFamily(request.family);
+  const key = parsePublisherKey(request.keyText, 'The key file');
+  const keyName = checkKeyFileName(request.keyName ?? defaultKeyName(family));
+  const keyHostPath = hostPathOf({ kind: 'key', name: keyName });
+  const scopes = request.scope === 'namespace' ? [familyNamespace(family)] : family;
+  const before = parseHostPolicy(state.policyText);
+  const policyBefore = state.policyText as string;
+  const statements: string[] = [];
+
+  // The key file: never overwrite a different key someone else's rules may trust.
+  const existingKey = state.keyTexts.get(keyName);
+  if (existingKey !== undefined) {
+    let same: boolean;
+    try {
+      same = parsePublisherKey(existingKey, keyHostPath).fingerprint === key.fingerprint;
+    } catch {
+      same = false;
+    }
+    if (!same) {
+      throw new PlanError('plan-conflict', `${keyHostPath} already exists and holds a different key; other rules may trust it. Choose another name with --key-name.`);
+    }
+  }
+
+  // policy.json
+  const wanted = rule(keyHostPath);
+  const wantedCanonical = canonicalRequirements(parsePolicyText(JSON.stringify({ default: wanted }), 'plan').default);
+  const docker = before.transports.find((t) => t.transport === 'docker');
+  const editor = new PolicyTextEditor(policyBefore);
+  const replaced: string[] = [];
+  for (const scope of scopes) {
+    const existing = docker?.scopes.find((s) => s.scope === scope);
+    if (existing && canonicalRequirements(existing.requirements) === wantedCanonical) continue;
+    if (existing && !request.replace) {
+      throw new PlanError(
+        'plan-conflict',
+        `${hostPathOf({ kind: 'policy' })} already has a rule for "${scope}" (line ${existing.at.line}) that differs from the one planned. Keep it and plan without it, or allow replacing it (--replace): the old rule is kept in the backup.`,
+      );
+    }
+    if (existing && requirementsEffect(existing.requirements) !== 'accept-unsigned') {
+      throw new PlanError(
+        'plan-conflict',
+        `Your rule for "${scope}" (line ${existing.at.line}) is not an accept-anything rule, and the app only ever tightens rules: it does not replace a rule that rejects or checks other signatures. Edit or remove that rule yourself if you mean to change it, then plan again.`,
+      );
+    }
+    if (existing) replaced.push(scope);
+    editor.setScope('docker', scope, wanted);
+  }
+
+  const defaultChoice: DefaultChoice = request.default ?? (isInsecureDefault(before.default) ? 'reject' : 'keep');
+  const defaultText = JSON.stringify(plainValue(defaultNode(policyBefore)));
+  if (defaultChoice === 'keep') {
+    if (isInsecureDefault(before.default)) {
+      throw new PlanError(
+        'plan-impossible',
+        `Keeping the current default is not possible: it is insecureAcceptAnything, and rpm-ostree refuses ostree-image-signed: while it is ("containers-policy.json specifies a default of insecureAcceptAnything; refusing usage"). Choose --default reject.`,
+      );
+    }
+    statements.push(
+      requirementsEffect(before.default) === 'accept-unsigned'
+        ? `The global default stays ${defaultText}. It accepts anything but is not a single insecureAcceptAnything, so rpm-ostree's check passes while unsigned images from everywhere else are accepted.`
+        : `The global default stays ${defaultText}; rpm-ostree's ostree-image-signed: accepts it.`,
+    );
+  } else if (!(before.default.length === 1 && before.default[0]?.type === 'reject')) {
+    const oldDefault = JSON.parse(defaultText) as unknown[];
+    const added: string[] = [];
+    for (const transport of CATCH_ALL_TRANSPORTS) {
+      const rules = before.transports.find((t) => t.transport === transport);
+      if (rules?.scopes.some((s) => s.scope === '')) continue;
+      editor.setScope(transport, '', oldDefault);
+      added.push(transport);
+    }
+    editor.setDefault([{ type: 'reject' }]);
+    statements.push(
+      `The global default becomes reject, which rpm-ostree's ostree-image-signed: requires. So that podman, toolbox and distrobox keep working, ${added.length > 0 ? `the transports ${added.join(', ')} get a catch-all "" rule with today's default (${defaultText})` : 'every transport keeps its own catch-all ""'}; images of transports not listed there are now rejected.`,
+    );
+  } else {
+    statements.push('The global default is already reject; it stays.');
+  }
+
+  const policyAfter = editor.text;
+  const after = parsePolicyText(policyAfter, hostPathOf({ kind: 'policy' }));
+  const change = checkPolicyChange(before, after);
+  if (change.violations.length > 0) {
+    throw new PlanError('plan-impossible', `Internal check failed, nothing was planned: ${change.violations.join('; ')}. Please report this.`);
+  }
+
+  // Every family repository must now be governed by the new rule: a more specific existing rule
+  // (a tag of it, or the repository under a namespace scope) would quietly keep it unenforced.
+  for (const repo of family) {
+    const ref = parseDockerReference(repo);
+    const answer = explainImage(after, ref);
+    if (canonicalRequirements(answer.applied.requirements) !== wantedCanonical) {
+      throw new PlanError(
+        'plan-conflict',
+        `Your rule for "${answer.applied.scope ?? 'default'}" (line ${answer.applied.at.line}) is more specific than the planned one and would keep governing ${repo}. Remove it, or use --scope per-variant with --replace.`,
+      );
+    }
+    const tagRules = (docker?.scopes ?? []).filter((s) => s.scope.startsWith(`${repo}:`) || s.scope.startsWith(`${repo}@`));
+    for (const tagRule of tagRules) {
+      if (canonicalRequirements(tagRule.requirements) !== wantedCanonical) {
+        throw new PlanError('plan-conflict', `Your rule for "${tagRule.scope}" (line ${tagRule.at.line}) governs that tag instead of the planned rule. Remove it so the key is enforced for every tag.`);
+      }
+    }
+  }
+
+  // registries.d: turn on sigstore attachments in our own file, never touching the others.
+  const ownBefore = state.registriesFiles.find((f) => f.name === OWN_REGISTRIES_FILE)?.text ?? null;
+  const others = state.registriesFiles.filter((f) => f.name !== OWN_REGISTRIES_FILE);
+  const othersConfig = mergeRegistriesFiles(others);
+  const ownEntries = ownBefore === null ? [] : parseRegistriesFile(OWN_REGISTRIES_FILE, ownBefore).docker.map((e) => e.scope);
+  const ownScopes = [...ownEntries];
+  for (const scope of scopes) {
+    const elsewhere = othersConfig.docker.get(scope);
+    if (elsewhere) {
+      if (elsewhere.useSigstoreAttachments === true) continue;
+      throw new PlanError(
+        'plan-conflict',
+        `registries.d/${elsewhere.file} (line ${elsewhere.line}) already defines "${scope}" without use-sigstore-attachments: true, and containers/image refuses a scope defined in two files. Add "use-sigstore-attachments: true" under that entry, then plan again.`,
+      );
+    }
+    if (!ownScopes.includes(scope)) ownScopes.push(scope);
+  }
+  const ownAfter = registriesFileText(ownScopes);
+  const registriesAfter: RegistriesFile[] = [...others, { name: OWN_REGISTRIES_FILE, text: ownAfter }];
+  const merged = mergeRegistriesFiles(registriesAfter);
+  for (const repo of family) {
+    const answer = sigstoreAttachmentsFor(merged, parseDockerReference(repo));
+    if (!answer.enabled) throw new PlanError('plan-conflict', `${answer.explanation} Set use-sigstore-attachments: true there, then plan again.`);
+    for (const [scope, entry] of merged.docker) {
+      if ((scope.startsWith(`${repo}:`) || scope.startsWith(`${repo}@`)) && entry.useSigstoreAttachments === false) {
+        throw new PlanError('plan-conflict', `registries.d/${entry.file} (line ${entry.line}) turns sigstore attachments off for "${scope}", so that tag could never be verified. Remove that setting.`);
+      }
+    }
+  }
+
+  const changes: FileChange[] = [];
+  if (existingKey === undefined) changes.push({ target: { kind: 'key', name: keyName }, hostPath: keyHostPath, before: null, after: key.pem });
+  if (ownAfter !== ownBefore && !(ownBefore !== null && sameScopes(ownBefore, ownScopes))) {
+    changes.push({ target: { kind: 'registries' }, hostPath: hostPathOf({ kind: 'registries' }), before: ownBefore, after: ownAfter });
+  }
+  if (policyAfter !== policyBefore) changes.push({ target: { kind: 'policy' }, hostPath: hostPathOf({ kind: 'policy' }), before: policyBefore, after: policyAfter });
+
+  const coverage =
+    request.scope === 'namespace'
+      ? `every repository under ${scopes[0] ?? ''}/ (not only ${family.map((f) => f.split('/').pop()).join(', ')})`
+      : family.join(', ');
+  statements.unshift(
+    `From now on the OS accepts images of ${coverage} only with a cosign signature by the key ${keyHostPath} (${key.algorithm}, SHA-256 fingerprint ${key.fingerprint}): rpm-ostree, bootc and podman all apply ${hostPathOf({ kind: 'policy' })}.`,
+  );
+  if (replaced.length > 0) statements.push(`Your existing rules for ${replaced.map((s) => `"${s}"`).join(', ')} are replaced (the backup keeps them).`);
+  statements.push(
+    `${hostPathOf({ kind: 'registries' })} turns on use-sigstore-attachments for ${scopes.join(', ')}, so containers/image fetches the cosign signatures; without it every signed pull fails with "no signature exists".`,
+    `The signatures must be in cosign's legacy .sig layout: cosign 3 signs as Sigstore bundles by default, which the OS cannot see (sign with --new-bundle-format=false --use-signing-config=false).`,
+    `Needs ${describeFeatureLevel(after.requires)} on the host.`,
+  );
+  const loopholes = explainCatchAll(after);
+  if (loopholes) statements.push(loopholes);
+  statements.push(`/etc is merged across deployments: once ${hostPathOf({ kind: 'policy' })} is changed here, later image updates of that file are not applied (the local copy wins).`);
+
+  return {
+    mode: 'key',
+    family,
+    scopes,
+    default: defaultChoice,
+    key: { ...key, name: keyName, hostPath: keyHostPath },
+    changes,
+    diff: changes.map((c) => unifiedDiff({ path: c.hostPath, before: c.before, after: c.after })).join(''),
+    statements,
+    replaced,
+  };
+}
+
+function defaultNode(text: string): JsonNode {
+  const root = readLocatedJson(text).root;
+  const member = root.kind === 'object' ? root.members.find((m) => m.key === 'default') : undefined;
+  if (!member) throw new PlanError('plan-policy-invalid', 'The policy has no default.');
+  return member.value;
+}
+
+function explainCatchAll(after: Policy): string | undefined {
+  const docker = after.transports.find((t) => t.transport === 'docker');
+  const catchAll = docker?.scopes.find((s) => s.scope === '');
+  const effective = catchAll?.requirements ?? after.default;
+  if (requirementsEffect(effective) !== 'accept-unsigned') return undefined;
+  return 'Images from other registries without their own rule are still accepted unsigned (the docker catch-all), also through ostree-image-signed: — that prefix alone proves nothing for them; Vespera Updates checks the images it manages itself.';
+}
+
+function sameScopes(text: string, scopes: readonly string[]): boolean {
+  try {
+    const entries = parseRegistriesFile(OWN_REGISTRIES_FILE, text).docker;
+    return entries.length === scopes.length && entries.every((e) => scopes.includes(e.scope) && e.useSigstoreAttachments === true && e.lookaside === undefined);
+  } catch {
+    return false;
+  }
+}
+
+/** Our registries.d file: only use-sigstore-attachments: true entries. Scopes are quoted as JSON strings (valid YAML). */
+export function registriesFileText(scopes: readonly string[]): string {
+  const lines = [
+    '# Written by Vespera Updates. containers/image fetches cosign signatures (sigstore attachments)',
+    '# only for scopes listed in registries.d; each scope may be defined in one file only.',
+    'docker:',
+    ...scopes.flatMap((s) => [`  ${JSON.stringify(s)}:`, '    use-sigstore-attachments: true']),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The honest answer for keyless-only images: no file can express the identity, nothing is written. */
+export function appEnforcedStatement(family: readonly string[], repository?: string): string[] {
+  const who = repository ? `workflows of ${repository}` : 'a GitHub Actions workflow';
+  return [
+    `No policy.json can require a signature by ${who}: containers/image matches Fulcio certificates only by "subjectEmail", and a GitHub Actions certificate carries the workflow URI and no e-mail address. No containers/image release has a URI matcher (a "buildSignerURI" field is only proposed upstream).`,
+    `In app-enforced mode Vespera Updates verifies the keyless signature of the exact digest itself and has rpm-ostree deploy that digest with finalization locked; ${family.length > 0 ? family.join(', ') : 'the images'} are then verified by the app, not enforced by the OS. Nothing is written to ${hostPathOf({ kind: 'policy' })}.`,
+    'For the OS to enforce signatures as well, the publisher must also sign with a cosign key (key-enforced mode: vespera-updates policy plan --mode key --key cosign.pub).',
+  ];
+}
+

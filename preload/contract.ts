@@ -1,0 +1,359 @@
+// The one contract between the untrusted renderer and the main process: every command the UI may
+// invoke, its input and output, every event main pushes, and the runtime validators main applies.
+//
+// Shared by main (handlers validate every input with `validateInput` before use), preload (exposes
+// exactly these channels) and renderer (types only). Values are plain JSON: no BigInt, no Dates
+// (times are ISO 8601 strings), no class instances.
+
+// ---------------------------------------------------------------------------------------------
+// View model
+// ---------------------------------------------------------------------------------------------
+
+/** What the app knows about the signature of one image digest. */
+export interface SignatureView {
+  readonly status: 'verified' | 'failed' | 'checking' | 'not-checked' | 'not-applicable';
+  /** The manifest digest this statement is about (the one rpm-ostree deploys). */
+  readonly digest?: string;
+  /** Who the app expects to have signed, in words, and whether that was derived from the image name. */
+  readonly expected?: { readonly description: string; readonly derived: boolean };
+  /** Present when verified. */
+  readonly signer?: {
+    readonly kind: 'keyless' | 'key';
+    /** Keyless: the certificate identity (workflow URI); key: the key's file name or fingerprint. */
+    readonly identity: string;
+    readonly issuer?: string;
+    readonly sourceRepository?: string;
+    /** e.g. `.github/workflows/build.yml@refs/heads/main`. */
+    readonly workflow?: string;
+    readonly commit?: string;
+  };
+  readonly layout?: 'legacy' | 'bundle';
+  readonly transparencyLog?: { readonly logIndex: number; readonly integratedTime: string };
+  /** False when only a cosign 3 bundle exists, which rpm-ostree/containers-image cannot see. */
+  readonly visibleToOs?: boolean;
+  /** Present when failed: a stable code and a plain-words message that says what to do. */
+  readonly failure?: { readonly code: string; readonly message: string };
+  readonly checkedAt?: string;
+}
+
+export type ImageTransport = 'signed' | 'unverified' | 'ostree-remote' | 'ostree' | 'other';
+
+export interface DeploymentView {
+  readonly id: string;
+  readonly role: 'booted' | 'staged' | 'rollback' | 'other';
+  readonly version?: string;
+  /** When the image was built (ISO 8601). */
+  readonly timestamp?: string;
+  /** The origin exactly as rpm-ostree stores it, e.g. `ostree-image-signed:docker://ghcr.io/o/i:latest`. */
+  readonly imageReference?: string;
+  readonly transport: ImageTransport;
+  readonly digest?: string;
+  readonly pinned: boolean;
+  /** Staged but held until the app finalizes it (app-enforced mode). */
+  readonly finalizationLocked: boolean;
+  readonly signature: SignatureView;
+}
+
+/** Who enforces signatures on this host, in the words the UI always shows. */
+export interface EnforcementView {
+  readonly mode: 'key-enforced' | 'app-enforced' | 'none';
+  /** e.g. "Enforced by the OS (key vespera.pub)". */
+  readonly summary: string;
+  readonly detail: string;
+  readonly keyPath?: string;
+}
+
+export type HostHealth =
+  | 'signed-current'
+  | 'update-ready'
+  | 'update-available'
+  | 'needs-attention'
+  | 'unverified'
+  | 'checking'
+  | 'busy'
+  | 'no-daemon';
+
+export type ActionId =
+  | 'check-now'
+  | 'restart-now'
+  | 'discard-staged'
+  | 'stage-update'
+  | 'migrate'
+  | 'rollback'
+  | 'doctor'
+  | 'open-details';
+
+export interface Notice {
+  readonly code: string;
+  readonly severity: 'info' | 'warning' | 'critical';
+  readonly message: string;
+  readonly action?: ActionId;
+}
+
+export interface UpdateView {
+  readonly state: 'ready' | 'available' | 'failed';
+  readonly version?: string;
+  readonly timestamp?: string;
+  readonly imageReference?: string;
+  readonly digest: string;
+  readonly signature: SignatureView;
+  /** Layer counts and bytes from rpm-ostree's manifest diff, when the host provides them. */
+  readonly download?: { readonly layers: number; readonly bytes: number };
+}
+
+export interface TransactionView {
+  readonly title: string;
+  /** 0–100 when known. */
+  readonly percent?: number;
+  readonly message?: string;
+  /** False when someone else (the automatic timer, a terminal) started it. */
+  readonly ownedByApp: boolean;
+}
+
+export interface StatusSnapshot {
+  readonly health: HostHealth;
+  /** One plain sentence: "Signed update ready: restart to apply 42.20261125.0". */
+  readonly headline: string;
+  readonly detail?: string;
+  readonly deployments: readonly DeploymentView[];
+  readonly update?: UpdateView;
+  readonly enforcement: EnforcementView;
+  readonly transaction?: TransactionView;
+  readonly automaticUpdatePolicy: 'none' | 'check' | 'stage' | 'apply' | 'unknown';
+  readonly notices: readonly Notice[];
+  /** What the user can do now, most useful first. */
+  readonly actions: readonly ActionId[];
+  readonly checkedAt?: string;
+}
+
+export interface PolicyChangeView {
+  readonly path: string;
+  readonly action: 'create' | 'modify';
+  /** Unified diff of the file. */
+  readonly diff: string;
+}
+
+export interface MigrationPreview {
+  readonly planId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly mode: 'key-enforced' | 'app-enforced';
+  /** Why this mode, in plain words. */
+  readonly modeReason: string;
+  readonly target: { readonly version?: string; readonly digest: string; readonly signature: SignatureView };
+  readonly policyChanges: readonly PolicyChangeView[];
+  readonly steps: readonly string[];
+  readonly warnings: readonly string[];
+  /** Choices the user can change and re-preview with. */
+  readonly options: MigrationOptions;
+  /** False with `blockedBy` when the migration cannot run (e.g. the target failed verification). */
+  readonly canRun: boolean;
+  readonly blockedBy?: string;
+}
+
+export interface MigrationOptions {
+  readonly mode?: 'auto' | 'key' | 'app';
+  readonly scope?: 'per-variant' | 'namespace';
+  readonly defaultPolicy?: 'reject' | 'keep';
+}
+
+export interface OperationOutcome {
+  readonly ok: boolean;
+  readonly message: string;
+  /** Failure code when !ok (stable, for tests and the doctor). */
+  readonly code?: string;
+  /** What the host looks like after the operation, in words ("the host is exactly as it was"). */
+  readonly hostState?: string;
+  readonly rebootRequired?: boolean;
+}
+
+export interface RollbackPreview {
+  readonly booted: DeploymentView;
+  readonly target?: DeploymentView;
+  /** A staged deployment that must be discarded before rolling back. */
+  readonly blockedByStaged?: DeploymentView;
+  readonly packageChanges?: ReadonlyArray<{ readonly name: string; readonly from?: string; readonly to?: string }>;
+  readonly canRun: boolean;
+  readonly blockedBy?: string;
+}
+
+export interface DoctorCheck {
+  readonly id: string;
+  readonly title: string;
+  readonly status: 'pass' | 'fail' | 'skip';
+  readonly summary: string;
+  readonly evidence: readonly string[];
+  /** The exact fix when failed: words and, where there is one, a command. */
+  readonly fix?: { readonly text: string; readonly command?: string };
+}
+
+export interface DoctorReport {
+  readonly ranAt: string;
+  readonly checks: readonly DoctorCheck[];
+}
+
+export interface Settings {
+  readonly autostart: boolean;
+  /** App-enforced mode: stage verified updates (held until restart) without asking. */
+  readonly automaticStaging: boolean;
+}
+
+export type View = 'status' | 'details' | 'migration' | 'rollback' | 'doctor' | 'settings';
+
+export interface ProgressEvent {
+  readonly operation: 'check' | 'stage' | 'migrate' | 'rollback' | 'discard' | 'restart' | 'doctor';
+  /** A short step name ("Verifying the target image"). */
+  readonly step: string;
+  readonly message?: string;
+  readonly percent?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands (renderer → main, request/response) and events (main → renderer)
+// ---------------------------------------------------------------------------------------------
+
+export interface Commands {
+  'status.get': { input: null; output: StatusSnapshot };
+  'update.check': { input: null; output: OperationOutcome };
+  'update.stage': { input: null; output: OperationOutcome };
+  'update.restartNow': { input: null; output: OperationOutcome };
+  'update.discardStaged': { input: null; output: OperationOutcome };
+  'migration.preview': { input: MigrationOptions; output: MigrationPreview };
+  'migration.run': { input: { planId: string }; output: OperationOutcome };
+  'rollback.preview': { input: null; output: RollbackPreview };
+  'rollback.run': { input: { discardStaged: boolean }; output: OperationOutcome };
+  'host.reboot': { input: null; output: OperationOutcome };
+  'doctor.run': { input: null; output: DoctorReport };
+  'settings.get': { input: null; output: Settings };
+  'settings.set': { input: Partial<Settings>; output: Settings };
+}
+
+export interface Events {
+  'status.changed': StatusSnapshot;
+  'operation.progress': ProgressEvent;
+  /** Main asks the UI to show a view (a notification's Details button, the tray menu). */
+  navigate: { view: View };
+}
+
+export type CommandName = keyof Commands;
+export type EventName = keyof Events;
+export type CommandInput<C extends CommandName> = Commands[C]['input'];
+export type CommandOutput<C extends CommandName> = Commands[C]['output'];
+
+/** IPC channel names are prefixed so nothing else in Electron can collide with them. */
+export const CHANNEL_PREFIX = 'vespera:';
+
+/**
+ * What crosses the boundary for one invocation (IPC reply and web bridge body alike): errors travel as
+ * data so the renderer gets the code and the plain-words message, never a stack or an Electron wrapper.
+ */
+export type InvokeResult<C extends CommandName> =
+  | { readonly ok: true; readonly output: CommandOutput<C> }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
+/** The API preload exposes as `window.vespera` (and the web bridge provides in a browser). */
+export interface VesperaApi {
+  invoke<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>>;
+  /** Returns a function that removes the listener. */
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime validation of renderer input (main and the web bridge call this before anything else)
+// ---------------------------------------------------------------------------------------------
+
+export class ContractError extends Error {
+  readonly code = 'invalid-input';
+}
+
+type Validator = (input: unknown) => unknown;
+
+const nothing: Validator = (input) => {
+  if (input !== null && input !== undefined) throw new ContractError('this command takes no input');
+  return null;
+};
+
+function object(input: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ContractError('expected an object');
+  if (Object.getPrototypeOf(input) !== Object.prototype) throw new ContractError('expected a plain object');
+  for (const key of Object.keys(input)) if (!allowed.includes(key)) throw new ContractError(`unexpected field "${key}"`);
+  return input as Record<string, unknown>;
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ContractError(`${field} must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function optionalBoolean(value: unknown, field: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw new ContractError(`${field} must be true or false`);
+  return value;
+}
+
+const VALIDATORS: { readonly [C in CommandName]: Validator } = {
+  'status.get': nothing,
+  'update.check': nothing,
+  'update.stage': nothing,
+  'update.restartNow': nothing,
+  'update.discardStaged': nothing,
+  'migration.preview': (input) => {
+    const o = object(input ?? {}, ['mode', 'scope', 'defaultPolicy']);
+    const mode = oneOf(o.mode, ['auto', 'key', 'app'] as const, 'mode');
+    const scope = oneOf(o.scope, ['per-variant', 'namespace'] as const, 'scope');
+    const defaultPolicy = oneOf(o.defaultPolicy, ['reject', 'keep'] as const, 'defaultPolicy');
+    return { ...(mode ? { mode } : {}), ...(scope ? { scope } : {}), ...(defaultPolicy ? { defaultPolicy } : {}) };
+  },
+  'migration.run': (input) => {
+    const o = object(input, ['planId']);
+    if (typeof o.planId !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(o.planId)) throw new ContractError('planId is not a plan id');
+    return { planId: o.planId };
+  },
+  'rollback.preview': nothing,
+  'rollback.run': (input) => {
+    const o = object(input, ['discardStaged']);
+    const discardStaged = optionalBoolean(o.discardStaged, 'discardStaged');
+    if (discardStaged === undefined) throw new ContractError('discardStaged is required');
+    return { discardStaged };
+  },
+  'host.reboot': nothing,
+  'doctor.run': nothing,
+  'settings.get': nothing,
+  'settings.set': (input) => {
+    const o = object(input, ['autostart', 'automaticStaging']);
+    const autostart = optionalBoolean(o.autostart, 'autostart');
+    const automaticStaging = optionalBoolean(o.automaticStaging, 'automaticStaging');
+    return { ...(autostart !== undefined ? { autostart } : {}), ...(automaticStaging !== undefined ? { automaticStaging } : {}) };
+  },
+};
+
+export const COMMAND_NAMES = Object.keys(VALIDATORS) as CommandName[];
+export const EVENT_NAMES: readonly EventName[] = ['status.changed', 'operation.progress', 'navigate'];
+
+export function isCommandName(value: unknown): value is CommandName {
+  return typeof value === 'string' && Object.hasOwn(VALIDATORS, value);
+}
+
+/** Checks and normalises a renderer's input for `command`; throws ContractError when it is not valid. */
+export function validateInput<C extends CommandName>(command: C, input: unknown): CommandInput<C> {
+  return VALIDATORS[command](input) as CommandInput<C>;
+}
+
+/**
+ * Validates a renderer's invocation and runs it on `backend`, turning every failure into an
+ * InvokeResult: the one path by which the IPC handlers and the web bridge answer.
+ */
+export async function answerInvocation(backend: VesperaApi, command: unknown, input: unknown): Promise<InvokeResult<CommandName>> {
+  if (!isCommandName(command)) return { ok: false, error: { code: 'unknown-command', message: 'There is no such command.' } };
+  try {
+    const valid = validateInput(command, input);
+    return { ok: true, output: await backend.invoke(command, valid) };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: { code: typeof code === 'string' ? code : 'unknown', message } };
+  }
+}

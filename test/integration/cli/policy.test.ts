@@ -1,0 +1,126 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorld, type World } from '../../world/world.ts';
+
+const CLI = fileURLToPath(new URL('../../../main/cli/index.ts', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('vespera-updates policy, inside a test world', () => {
+  let world: World;
+  let keyFile: string;
+  let family: string;
+
+  beforeAll(async () => {
+    world = await startWorld();
+    keyFile = join(world.root, 'cosign.pub');
+    writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
+    family = ['vespera', 'vespera-nvidia'].map((v) => `${world.registry.host}/acme/${v}`).join(',');
+  });
+  afterAll(async () => {
+    await world.stop();
+  });
+
+  function cli(args: string[]): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'policy', ...args], { env: world.processEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it("shows that the world's stock Fedora policy makes rpm-ostree refuse ostree-image-signed:", async () => {
+    const run = await cli(['show', `ostree-image-signed:docker://${world.registry.host}/acme/vespera-nvidia:latest`]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${world.etcRoot}/containers/policy.json: valid`);
+    expect(run.stdout).toMatch(/Rule: +the global default/);
+    expect(run.stdout).toMatch(/ostree-image-signed: +refused before pulling.*refusing usage.*\(the prefix you named\)/);
+  });
+
+  it('exits 3 and says why for an invalid policy', async () => {
+    const seed = fileURLToPath(new URL('../../support/policy-corpus/seed-permissive.json', import.meta.url));
+    const run = await cli(['show', '--policy', seed, '--json', 'ghcr.io/acme/vespera']);
+    expect(run.code).toBe(3);
+    const report = JSON.parse(run.stdout) as { policy: { valid: boolean; error: { code: string; line: number; keyless: { expressible: boolean } } } };
+    expect(report.policy).toMatchObject({ valid: false, error: { code: 'policy-keyless', line: 8, keyless: { expressible: false } } });
+  });
+
+  it('plans, applies, lists and restores key-enforced mode', async () => {
+    const before = readFileSync(join(world.etcRoot, 'containers/policy.json'), 'utf8');
+    const plan = await cli(['plan', '--mode', 'key', '--key', keyFile, '--family', family]);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/^\* From now on the OS accepts images of \S+\/acme\/vespera, \S+\/acme\/vespera-nvidia only with a cosign signature/);
+    expect(plan.stdout).toContain('+++ b/etc/containers/policy.json');
+    expect(readFileSync(join(world.etcRoot, 'containers/policy.json'), 'utf8')).toBe(before);
+
+    const saved = join(world.root, 'plan.json');
+    const json = await cli(['plan', '--mode', 'key', '--key', keyFile, '--family', family, '--json']);
+    writeFileSync(saved, json.stdout);
+    const applied = await cli(['apply', '--plan', saved]);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(/^Applied: wrote .*policy.json; the previous files are in backup (\S+)/);
+    const backup = /backup (\d{8}T\d{6}Z-[0-9a-f]{8})/.exec(applied.stdout)?.[1] ?? '';
+
+    const show = await cli(['show', `${world.registry.host}/acme/vespera-nvidia:latest`]);
+    expect(show.stdout).toMatch(/ostree-image-signed: +pulls this image only with a valid signature/);
+    expect((await cli(['plan', '--mode', 'key', '--key', keyFile, '--family', family])).stdout).toMatch(/^Nothing to change/);
+
+    const again = await cli(['apply', '--plan', saved]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/changed since the plan was made/);
+
+    const list = await cli(['restore']);
+    expect(list.stdout).toContain(`${backup}  `);
+    const restored = await cli(['restore', backup]);
+    expect(restored.code).toBe(0);
+    expect(readFileSync(join(world.etcRoot, 'containers/policy.json'), 'utf8')).toBe(before);
+  });
+
+  it('refuses to keep the insecure default, and explains app-enforced mode', async () => {
+    const keep = await cli(['plan', '--mode', 'key', '--key', keyFile, '--family', family, '--default', 'keep']);
+    expect(keep.code).toBe(1);
+    expect(keep.stderr).toMatch(/Keeping the current default is not possible/);
+    const app = await cli(['plan', '--mode', 'app', '--family', family]);
+    expect(app.stdout).toMatch(/No policy.json can require a signature by a GitHub Actions workflow/);
+  });
+
+  it('needs an image until the booted image can be read', async () => {
+    const run = await cli(['show']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/name the image/);
+  });
+});
+
+describe('vespera-updates policy on a host that followed the image-signing document', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld({ scenario: 'seed-policy' });
+  });
+  afterAll(async () => {
+    await world.stop();
+  });
+
+  it('reports the keyless block as the reason every pull fails, and plans nothing on top of it', () => {
+    const show = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'policy', 'show', `${world.registry.host}/acme/vespera-nvidia:latest`], { env: world.processEnv(), encoding: 'utf8' });
+    expect(show.status).toBe(3);
+    expect(show.stdout).toMatch(/policy.json: INVALID\.\n.*line 8, column 11 .*unknown key "keyless".*every image pull on this host fails.*key-enforced mode/);
+    const keyFile = join(world.root, 'cosign.pub');
+    writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
+    const plan = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'policy', 'plan', '--key', keyFile, '--family', `${world.registry.host}/acme/vespera`], { env: world.processEnv(), encoding: 'utf8' });
+    expect(plan.status).toBe(1);
+    expect(plan.stderr).toMatch(/The current policy is invalid/);
+  });
+});
