@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
 import { policyCommand } from './commands/policy.ts';
+import { statusCommand } from './commands/status.ts';
 import { verifyBundleCommand } from './commands/verify-bundle.ts';
 import { verifyCommand } from './commands/verify.ts';
 
 /** Every command, in the order --help lists them. */
-const COMMANDS: readonly Command[] = [verifyCommand, policyCommand(), verifyBundleCommand];
+const COMMANDS: readonly Command[] = [statusCommand, verifyCommand, policyCommand(), verifyBundleCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,6 +1,9 @@
 // Named starting states of the world. A scenario says what the registry serves and, as later parts
 // arrive, what the host runs and how its /etc looks. `world run --scenario NAME` picks one.
 
+import type { HostSpec } from '../sim/host-spec.ts';
+import { CURRENT, NEWER, OLD } from './catalog.ts';
+
 export interface Scenario {
   readonly name: string;
   readonly description: string;
@@ -11,7 +14,11 @@ export interface Scenario {
    * `YOUR_USERNAME` becomes the catalog owner and `{registry}` the world's registry host).
    */
   readonly etc?: Readonly<Record<string, { readonly corpus: string } | { readonly text: string }>>;
+  /** The Fedora Atomic host the rpm-ostreed stand-in plays; none when absent. */
+  readonly host?: HostSpec;
 }
+
+const NVIDIA = 'acme/vespera-nvidia';
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -34,6 +41,64 @@ export const SCENARIOS: readonly Scenario[] = [
     etc: {
       'containers/policy.json': { corpus: 'ublue-os-signing.json' },
       'containers/registries.d/ublue-os.yaml': { text: 'docker:\n  ghcr.io/ublue-os:\n    use-sigstore-attachments: true\n' },
+    },
+  },
+  {
+    name: 'unverified-nvidia',
+    description: 'A host booted from ostree-unverified-registry:…/vespera-nvidia:latest, the previous release kept for rollback.',
+    host: {
+      deployments: [
+        { repository: NVIDIA, release: CURRENT.version, booted: true },
+        { repository: NVIDIA, release: OLD.version },
+      ],
+    },
+  },
+  {
+    name: 'signed-nvidia',
+    description: 'A host already on ostree-image-signed:docker://…/vespera-nvidia:latest, its /etc enforcing the publisher key.',
+    host: {
+      etc: 'signed-vespera',
+      deployments: [
+        { repository: NVIDIA, release: CURRENT.version, origin: 'image-signed', booted: true },
+        { repository: NVIDIA, release: OLD.version },
+      ],
+    },
+  },
+  {
+    name: 'staged-update',
+    description: 'latest moved to a newer build and the automatic timer staged it; it waits for a reboot.',
+    retag: { 'acme/vespera-nvidia:latest': NEWER.version },
+    host: {
+      automaticUpdatePolicy: 'stage',
+      cachedUpdate: 'upgrade',
+      deployments: [
+        { repository: NVIDIA, release: NEWER.version, staged: true },
+        { repository: NVIDIA, release: CURRENT.version, booted: true },
+        { repository: NVIDIA, release: OLD.version },
+      ],
+    },
+  },
+  {
+    name: 'cached-update',
+    description: 'latest moved to a newer build; an update check found it (CachedUpdate), nothing is staged.',
+    retag: { 'acme/vespera-nvidia:latest': NEWER.version },
+    host: {
+      automaticUpdatePolicy: 'check',
+      cachedUpdate: 'check',
+      deployments: [
+        { repository: NVIDIA, release: CURRENT.version, booted: true },
+        { repository: NVIDIA, release: OLD.version },
+      ],
+    },
+  },
+  {
+    name: 'pinned-rollback',
+    description: 'The rollback deployment is pinned, so cleanups and updates never remove it.',
+    host: {
+      deployments: [
+        { repository: NVIDIA, release: CURRENT.version, booted: true },
+        { repository: NVIDIA, release: OLD.version, pinned: true },
+      ],
     },
   },
 ];

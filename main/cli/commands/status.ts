@@ -1,0 +1,127 @@
+// `vespera-updates status`: the host's deployments the way `rpm-ostree status` shows them (booted
+// marked, image reference, digest, version and date, pinned, staged), plus how the OS checks signatures.
+
+import { connectHost, deploymentJson, type CachedUpdate, type Deployment, type HostState } from '../../host/index.ts';
+import { EXIT, parseCommandArgs, writeJson, type Command, type CommandIO } from '../command.ts';
+
+const HELP = `usage: vespera-updates status [--json] [--booted]
+
+Shows the system's deployments like rpm-ostree status: the booted one marked ●, each with its image
+reference, digest, version and date, and whether it is pinned or staged for the next boot.
+
+Options:
+  --json     print the state as JSON (deployments with imageReference, imageDigest, version, …)
+  --booted   only the booted deployment
+`;
+
+function date(seconds: number | undefined): string {
+  return seconds === undefined ? '' : ` (${new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')})`;
+}
+
+function size(bytes: number): string {
+  if (bytes < 1000) return `${bytes} bytes`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit] ?? ''}`;
+}
+
+function verification(d: Deployment): string | undefined {
+  if (d.refspec?.kind !== 'container') return undefined;
+  switch (d.refspec.verification) {
+    case 'signed':
+      return 'enforced by the OS (ostree-image-signed: containers-policy.json)';
+    case 'unverified':
+      return 'not enforced by the OS (ostree-unverified)';
+    case 'ostree-remote':
+      return `ostree GPG keys of remote ${d.refspec.remote ?? ''}`;
+  }
+}
+
+function field(label: string, value: string): string {
+  return `${label.padStart(25)}: ${value}`;
+}
+
+function deploymentText(d: Deployment): string[] {
+  const lines = [`${d.booted ? '●' : ' '} ${d.origin ?? `(unknown origin) ${d.checksum}`}`];
+  if (d.imageDigest) lines.push(field('Digest', d.imageDigest));
+  if (d.version !== undefined || d.timestamp !== undefined) lines.push(field('Version', `${d.version ?? '(none)'}${date(d.timestamp)}`));
+  if (d.baseVersion !== undefined) lines.push(field('BaseVersion', d.baseVersion));
+  if (!d.imageDigest) lines.push(field('Commit', d.checksum));
+  const check = verification(d);
+  if (check) lines.push(field('Signature', check));
+  if (d.layeredPackages.length > 0) lines.push(field('LayeredPackages', d.layeredPackages.join(' ')));
+  if (d.staged) lines.push(field('Staged', d.finalizationLocked ? 'yes, finalization locked (boots only once finalized)' : 'yes'));
+  if (d.pinned) lines.push(field('Pinned', 'yes'));
+  if (d.unlocked !== 'none') lines.push(field('Unlocked', d.unlocked));
+  return lines;
+}
+
+function updateText(update: CachedUpdate): string[] {
+  const lines = ['AvailableUpdate:'];
+  lines.push(field('Version', `${update.version ?? '(none)'}${update.manifestDiff ? '' : date(update.timestamp)}`));
+  if (update.manifestDiff) {
+    const diff = update.manifestDiff;
+    lines.push(field('Layers', `${diff.total} (${size(diff.totalSize)}); ${diff.added} new (${size(diff.addedSize)}), ${diff.removed} removed`));
+  }
+  if (update.stagedDeploymentId) lines.push(field('Staged', 'yes'));
+  return lines;
+}
+
+export function statusText(state: HostState, bootedOnly: boolean): string {
+  const out: string[] = [];
+  const active = state.activeTransaction;
+  out.push(`State: ${active ? `busy (${active.method} by ${active.initiator})` : 'idle'}`);
+  const policy = state.automaticUpdatePolicy;
+  out.push(`AutomaticUpdates: ${policy === 'none' ? 'disabled' : policy}`);
+  out.push('Deployments:');
+  const shown = bootedOnly ? state.deployments.filter((d) => d.booted) : state.deployments;
+  shown.forEach((d, i) => {
+    if (i > 0) out.push('');
+    out.push(...deploymentText(d));
+  });
+  if (state.cachedUpdate && !bootedOnly) out.push('', ...updateText(state.cachedUpdate));
+  return `${out.join('\n')}\n`;
+}
+
+export function statusJson(state: HostState, bootedOnly: boolean): Record<string, unknown> {
+  const active = state.activeTransaction;
+  return {
+    daemon: state.daemon,
+    osName: state.osName ?? null,
+    automaticUpdatePolicy: state.automaticUpdatePolicy,
+    transaction: active ? { method: active.method, initiator: active.initiator, osPath: active.osPath } : null,
+    deployments: (bootedOnly ? state.deployments.filter((d) => d.booted) : state.deployments).map(deploymentJson),
+    cachedUpdate: state.cachedUpdate
+      ? {
+          version: state.cachedUpdate.version ?? null,
+          timestamp: state.cachedUpdate.timestamp ?? null,
+          imageReference: state.cachedUpdate.origin ?? null,
+          manifestDiff: state.cachedUpdate.manifestDiff ?? null,
+          stagedDeploymentId: state.cachedUpdate.stagedDeploymentId ?? null,
+        }
+      : null,
+  };
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show the deployments and how their signatures are checked',
+  help: HELP,
+  async run(argv: string[], io: CommandIO): Promise<number> {
+    const { values } = parseCommandArgs('status', argv, { json: { type: 'boolean' }, booted: { type: 'boolean' } }, { max: 0 });
+    const client = await connectHost({ reactivate: false });
+    try {
+      const state = client.state;
+      if (values.json) writeJson(io, statusJson(state, values.booted ?? false));
+      else io.stdout.write(statusText(state, values.booted ?? false));
+      return EXIT.ok;
+    } finally {
+      await client.close();
+    }
+  },
+};

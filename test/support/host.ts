@@ -1,0 +1,27 @@
+// Small helpers for tests that drive the host client against the world's rpm-ostreed stand-in.
+
+import type { HostClient, HostState } from '../../main/host/index.ts';
+import type { SimulatedHost } from '../sim/simulated-host.ts';
+import type { World } from '../world/world.ts';
+
+export function hostOf(world: World): SimulatedHost {
+  if (!world.host) throw new Error(`scenario ${world.scenario.name} has no rpm-ostreed stand-in`);
+  return world.host;
+}
+
+/** Resolves with the client's state once `predicate` holds (checked now and on every change). */
+export async function stateWhere(client: HostClient, predicate: (state: HostState) => boolean, timeoutMs = 10_000): Promise<HostState> {
+  if (predicate(client.state)) return client.state;
+  return await new Promise<HostState>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`the host state did not change as expected within ${timeoutMs} ms: ${JSON.stringify(client.state, null, 1)}`));
+    }, timeoutMs);
+    const stop = client.onChange((state) => {
+      if (!predicate(state)) return;
+      clearTimeout(timer);
+      stop();
+      resolve(state);
+    });
+  });
+}
