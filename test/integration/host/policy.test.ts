@@ -57,7 +57,8 @@ describe('the OS signature policy, applied to pulls', () => {
     await writePolicy(world, {
       [`${world.registry.host}/acme/vespera-dx`]: [{ type: 'sigstoreSigned', keyPath: '/etc/pki/containers/dx.pub', signedIdentity: { type: 'matchRepository' } }],
     });
-    const dx = `ostree-unverified-registry:${world.registry.host}/acme/vespera-dx:latest`;
+    // The world signs its catalog; `unsigned` is the one build that never got a signature.
+    const dx = `ostree-unverified-registry:${world.registry.host}/acme/vespera-dx:unsigned`;
 
     const noAttachments = failure(await (await client.rebase(dx)).done);
     expect(noAttachments.code).toBe('signature-required');
@@ -70,7 +71,7 @@ describe('the OS signature policy, applied to pulls', () => {
     expect(failure(await (await client.rebase(dx)).done).code).toBe('signature-required');
 
     // containers/image checks the top-level digest's sha256-<hex>.sig tag.
-    await pushPlaceholderSignature(world.images.pusher, world.registry.host, 'acme/vespera-dx', world.images.get('acme/vespera-dx', 'latest').digest);
+    await pushPlaceholderSignature(world.images.pusher, world.registry.host, 'acme/vespera-dx', world.images.get('acme/vespera-dx', 'unsigned').digest);
     const signed = await (await client.rebase(dx)).done;
     expect(signed.ok).toBe(true);
     expect(client.state.staged?.origin).toBe(dx);
