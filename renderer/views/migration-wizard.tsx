@@ -1,7 +1,7 @@
 // The migration wizard: from an unverified image reference to a signature-enforced one. Preview
 // (what changes, which mode and why, the verified target) → confirm → progress → restart now or later.
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import type { MigrationOptions, MigrationPreview } from '../../preload/contract.ts';
 import { latestValue, useApp, useOperation, useProgress, useQuery } from '../app-context.ts';
 import { Digest } from '../components/copyable.tsx';
@@ -44,17 +44,28 @@ function ChoiceGroup<T extends string>({
   readonly value: T;
   readonly onChange: (value: T) => void;
 }) {
+  const id = useId();
   return (
     <fieldset class="choices">
       <legend>{legend}</legend>
       {choices.map((choice) => (
-        <label key={choice.value} class="choice">
-          <input type="radio" name={name} value={choice.value} checked={value === choice.value} onChange={() => onChange(choice.value)} />
+        <div key={choice.value} class="choice">
+          <input
+            id={`${id}-${choice.value}`}
+            type="radio"
+            name={name}
+            value={choice.value}
+            checked={value === choice.value}
+            aria-describedby={`${id}-${choice.value}-hint`}
+            onChange={() => onChange(choice.value)}
+          />
           <span>
-            {choice.label}
-            <span class="block small muted">{choice.hint}</span>
+            <label for={`${id}-${choice.value}`}>{choice.label}</label>
+            <span id={`${id}-${choice.value}-hint`} class="block small muted">
+              {choice.hint}
+            </span>
           </span>
-        </label>
+        </div>
       ))}
     </fieldset>
   );

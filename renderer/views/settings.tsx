@@ -58,12 +58,16 @@ export function SettingsView({ headingRef, active }: ViewProps) {
   }, [api, active]);
 
   async function change(patch: Partial<Settings>): Promise<void> {
+    const before = settings;
+    // The switch moves at once; if main refuses, it moves back and says why.
+    setSettings((current) => (current ? { ...current, ...patch } : current));
     setSaving(true);
     setMessage(null);
     try {
       setSettings(await api.invoke('settings.set', patch));
       setMessage({ ok: true, text: 'Saved.' });
     } catch (error) {
+      setSettings(before);
       setMessage({ ok: false, text: errorMessage(error) });
     } finally {
       setSaving(false);

@@ -131,9 +131,17 @@ export async function saveScreenshot(page: Page, moment?: string): Promise<strin
   const test = expect.getState().currentTestName ?? 'screenshot';
   const file = join(SCREENSHOT_DIR, `${slug(moment ? `${test} ${moment}` : test)}.png`);
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: file, fullPage: true });
+  // Grow the viewport to the whole page first, so sticky bars sit where they end up rather than
+  // over the middle of a stitched full-page image.
+  const viewport = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  if (viewport && height > viewport.height) await page.setViewportSize({ width: viewport.width, height });
+  await page.screenshot({ path: file });
+  if (viewport && height > viewport.height) await page.setViewportSize(viewport);
   return file;
 }
+
+export const ALL_IMPACTS = ['critical', 'serious', 'moderate', 'minor'] as const;
 
 /** Fails on any axe-core violation of these impacts (critical by default), listing what and where. */
 export async function expectAccessible(page: Page, label: string, impacts: readonly string[] = ['critical']): Promise<void> {

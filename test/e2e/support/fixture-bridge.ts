@@ -26,7 +26,10 @@ export interface CommandScript {
   readonly progress?: readonly ProgressEvent[];
   /** Pushed as `status.changed` right after the answer. */
   readonly statusAfter?: StatusSnapshot;
-  /** Keeps the answer back until the test calls `release(command)`; progress is pushed at once. */
+  /**
+   * Keeps the answer back until the test calls `release(command)` (a release that comes first lets
+   * the next call through); progress is pushed at once.
+   */
   readonly hold?: boolean;
 }
 
@@ -55,6 +58,8 @@ interface FixtureControl {
 function installFixtureBridge(scenario: FixtureScenario): void {
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const held = new Map<string, Array<() => void>>();
+  /** Releases that came before the call reached its hold: the hold then passes at once. */
+  const early = new Map<string, number>();
   const invocations: Invocation[] = [];
   let settings: Settings = scenario.settings ?? { autostart: false, automaticStaging: false };
 
@@ -75,7 +80,9 @@ function installFixtureBridge(scenario: FixtureScenario): void {
         emit('operation.progress', event);
         if (!script?.hold) await tick();
       }
-      if (script?.hold) {
+      if (script?.hold && (early.get(command) ?? 0) > 0) {
+        early.set(command, (early.get(command) ?? 0) - 1);
+      } else if (script?.hold) {
         await new Promise<void>((resolve) => {
           const waiting = held.get(command) ?? [];
           waiting.push(resolve);
@@ -121,7 +128,9 @@ function installFixtureBridge(scenario: FixtureScenario): void {
     invocations,
     emit,
     release(command: string) {
-      for (const resolve of held.get(command) ?? []) resolve();
+      const waiting = held.get(command) ?? [];
+      if (waiting.length === 0) early.set(command, (early.get(command) ?? 0) + 1);
+      for (const resolve of waiting) resolve();
       held.delete(command);
     },
   };

@@ -204,7 +204,7 @@ export class MigrationWizardPage extends WizardPage {
   }
 
   option(label: string): Locator {
-    return this.root().getByRole('radio', { name: label });
+    return this.root().getByRole('radio', { name: label, exact: true });
   }
 }
 
