@@ -33,8 +33,8 @@ async function render(browser: Browser, svg: string, size: number, scale: number
   const context = await browser.newContext({ viewport: { width: size, height: size }, deviceScaleFactor: scale });
   try {
     const page = await context.newPage();
+    // setContent waits for the load event, so the image is decoded before the screenshot.
     await page.setContent(`<html><body style="margin:0;background:transparent"><img src="${dataUrl(svg)}" width="${size}" height="${size}"></body></html>`);
-    await page.locator('img').evaluate((image: HTMLImageElement) => image.decode());
     return await page.locator('img').screenshot({ omitBackground: true });
   } finally {
     await context.close();
