@@ -41,8 +41,8 @@ export interface Operation {
   readonly running: OperationCommand | null;
   /** The last outcome; a failed call to main becomes a failed outcome with its words. */
   readonly outcome: OperationOutcome | null;
-  run<C extends OperationCommand>(command: C, input: CommandInput<C>): Promise<OperationOutcome>;
-  clear(): void;
+  readonly run: <C extends OperationCommand>(command: C, input: CommandInput<C>) => Promise<OperationOutcome>;
+  readonly clear: () => void;
 }
 
 /** Runs host-changing commands one at a time and keeps the last outcome for the view to show. */

@@ -1,36 +1,238 @@
-// The frame both wizards share: the step indicator (preview → confirm → apply → done), Escape as
-// "back", focus moved to each step's heading, and the outcome screen with "restart now or later".
+// The frame both wizards share: the step flow (preview → confirm → apply → done) with Escape as
+// "back" and focus on each step's heading, the step sections and buttons, and the outcome screen.
 
-import type { RefObject } from 'preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
-import type { OperationOutcome } from '../../preload/contract.ts';
-import { useApp, useOperation } from '../app-context.ts';
+import type { ComponentChildren, RefObject } from 'preact';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import type { CommandInput, OperationOutcome, ProgressEvent } from '../../preload/contract.ts';
+import { useApp, useOperation, useProgress, type Loadable, type OperationCommand } from '../app-context.ts';
 import { Icon } from './icons.tsx';
+import { OperationProgress } from './progress.tsx';
 
 export type WizardStep = 'preview' | 'confirm' | 'running' | 'outcome';
 
 const STEP_NAMES: Record<WizardStep, string> = { preview: 'Preview', confirm: 'Confirm', running: 'Apply', outcome: 'Done' };
 const ORDER: readonly WizardStep[] = ['preview', 'confirm', 'running', 'outcome'];
 
-export function WizardSteps({ current }: { readonly current: WizardStep }) {
-  const at = ORDER.indexOf(current);
+/** The wizard's h1 and where it is: Preview, Confirm, Apply, Done. */
+export function WizardTitle({
+  title,
+  headingRef,
+  step,
+}: {
+  readonly title: string;
+  readonly headingRef: RefObject<HTMLHeadingElement | null>;
+  readonly step: WizardStep;
+}) {
+  const at = ORDER.indexOf(step);
   return (
-    <ol class="wizard-steps" aria-label="Steps">
-      {ORDER.map((step, index) => (
-        <li key={step} class={index < at ? 'done' : index === at ? 'current' : ''} aria-current={index === at ? 'step' : undefined}>
-          <span class="step-number" aria-hidden="true">
-            {index + 1}
-          </span>
-          {STEP_NAMES[step]}
-          {index < at && <span class="visually-hidden"> (done)</span>}
-        </li>
-      ))}
-    </ol>
+    <div class="view-title">
+      <h1 ref={headingRef} tabIndex={-1}>
+        {title}
+      </h1>
+      <ol class="wizard-steps" aria-label="Steps">
+        {ORDER.map((name, index) => (
+          <li key={name} class={index < at ? 'done' : index === at ? 'current' : ''} aria-current={index === at ? 'step' : undefined}>
+            <span class="step-number" aria-hidden="true">
+              {index + 1}
+            </span>
+            {STEP_NAMES[name]}
+            {index < at && <span class="visually-hidden"> (done)</span>}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+export interface WizardFlow {
+  readonly step: WizardStep;
+  readonly setStep: (step: WizardStep) => void;
+  /** For the current step's h2. */
+  readonly stepHeading: RefObject<HTMLHeadingElement | null>;
+  /** Runs the wizard's operation: the progress step, then the outcome step. */
+  readonly start: <C extends OperationCommand>(command: C, input: CommandInput<C>) => void;
+  readonly progress: readonly ProgressEvent[];
+  readonly outcome: OperationOutcome | null;
+  /** After a failure: back to a fresh preview. */
+  readonly backToPreview: () => void;
+  /** Back to the status view, the wizard reset to its first step. */
+  readonly close: () => void;
+}
+
+/**
+ * A wizard's steps and its one operation. `onOpen` runs whenever the wizard becomes visible on its
+ * first step, and on going back to it after a failure (to preview afresh); `onReset` when it closes.
+ * Escape closes from preview or outcome, steps back from confirm, and does nothing while the
+ * operation runs (it cannot be stopped halfway).
+ */
+export function useWizardFlow(
+  active: boolean,
+  operationKind: ProgressEvent['operation'],
+  { onOpen, onReset = () => undefined }: { readonly onOpen: () => void; readonly onReset?: () => void },
+): WizardFlow {
+  const { go } = useApp();
+  const [step, setStep] = useState<WizardStep>('preview');
+  const operation = useOperation();
+  const progress = useProgress(operationKind, active);
+  const stepHeading = useStepFocus(active, step);
+  const opened = useRef(onOpen);
+  opened.current = onOpen;
+  useEffect(() => {
+    if (active && step === 'preview') opened.current();
+    // Only becoming visible triggers a preview; later ones come from the wizard's own buttons.
+  }, [active]);
+
+  function close(): void {
+    setStep('preview');
+    operation.clear();
+    onReset();
+    go('status');
+  }
+
+  useEscape(active, () => {
+    if (step === 'preview' || step === 'outcome') close();
+    else if (step === 'confirm') setStep('preview');
+  });
+
+  return {
+    step,
+    setStep,
+    stepHeading,
+    start(command, input) {
+      progress.reset();
+      setStep('running');
+      void operation.run(command, input).then(() => setStep('outcome'));
+    },
+    progress: progress.events,
+    outcome: operation.outcome,
+    backToPreview() {
+      operation.clear();
+      setStep('preview');
+      opened.current();
+    },
+    close,
+  };
+}
+
+/** The steps after confirming: progress while the operation runs, then its outcome. */
+export function OperationSteps({
+  flow,
+  runningTitle,
+  runningNote,
+  successTitle,
+  failureTitle,
+}: {
+  readonly flow: WizardFlow;
+  readonly runningTitle: string;
+  readonly runningNote: string;
+  readonly successTitle: string;
+  readonly failureTitle: string;
+}) {
+  if (flow.step === 'running') {
+    return (
+      <StepSection title={runningTitle} heading={flow.stepHeading} busy>
+        <OperationProgress events={flow.progress} label={runningTitle} />
+        <p class="small muted">{runningNote}</p>
+      </StepSection>
+    );
+  }
+  if (flow.step === 'outcome' && flow.outcome) {
+    return (
+      <OutcomePanel
+        outcome={flow.outcome}
+        heading={flow.stepHeading}
+        successTitle={successTitle}
+        failureTitle={failureTitle}
+        onClose={flow.close}
+        onBack={flow.backToPreview}
+      />
+    );
+  }
+  return null;
+}
+
+/** One step: a section named by its h2, which takes focus when the step opens. */
+export function StepSection({
+  title,
+  heading,
+  busy = false,
+  children,
+}: {
+  readonly title: string;
+  readonly heading: RefObject<HTMLHeadingElement | null>;
+  readonly busy?: boolean;
+  readonly children: ComponentChildren;
+}) {
+  const id = useId();
+  return (
+    <section aria-labelledby={id} aria-busy={busy}>
+      <h2 id={id} ref={heading} tabIndex={-1}>
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+/** While a preview loads: what is happening, in a live line; if it failed: why, and Try again. */
+export function PreviewState({
+  result,
+  loadingText,
+  onRetry,
+}: {
+  readonly result: Loadable<unknown> | null;
+  readonly loadingText: string;
+  readonly onRetry: () => void;
+}) {
+  return (
+    <>
+      <p role="status" class="muted">
+        {result?.state === 'loading' ? loadingText : ''}
+      </p>
+      {result?.state === 'failed' && (
+        <div class="callout tone-critical" role="alert">
+          <Icon name="error" />
+          <div>
+            <p>{result.message}</p>
+            <button type="button" class="button small" onClick={onRetry}>
+              Try again
+            </button>
+          </div>
+        </div>
+      )}
+    </>
+  );
+}
+
+/** The step's two buttons, kept in view at the bottom: go on (primary), and cancel or back. */
+export function StepButtons({
+  next,
+  onNext,
+  nextDisabled = false,
+  back,
+  onBack,
+}: {
+  readonly next: string;
+  readonly onNext: () => void;
+  readonly nextDisabled?: boolean;
+  readonly back: 'Cancel' | 'Back';
+  readonly onBack: () => void;
+}) {
+  return (
+    <div class="actions wizard-nav">
+      <button type="button" class="button primary" disabled={nextDisabled} onClick={onNext}>
+        {next}
+      </button>
+      <button type="button" class="button" onClick={onBack}>
+        {back === 'Back' && <Icon name="chevron-left" />}
+        {back}
+      </button>
+    </div>
   );
 }
 
 /** Escape anywhere in the window, while the wizard is the visible view, goes one step back. */
-export function useEscape(active: boolean, onEscape: () => void): void {
+function useEscape(active: boolean, onEscape: () => void): void {
   const latest = useRef(onEscape);
   latest.current = onEscape;
   useEffect(() => {
@@ -46,7 +248,7 @@ export function useEscape(active: boolean, onEscape: () => void): void {
 }
 
 /** Moves focus to the step's heading whenever the step changes, so screen readers announce it. */
-export function useStepFocus(active: boolean, step: string): RefObject<HTMLHeadingElement | null> {
+function useStepFocus(active: boolean, step: string): RefObject<HTMLHeadingElement | null> {
   const heading = useRef<HTMLHeadingElement>(null);
   const first = useRef(true);
   useEffect(() => {
@@ -59,7 +261,7 @@ export function useStepFocus(active: boolean, step: string): RefObject<HTMLHeadi
   return heading;
 }
 
-export function OutcomePanel({
+function OutcomePanel({
   outcome,
   heading,
   successTitle,

@@ -3,13 +3,12 @@
 
 import { useEffect, useId, useState } from 'preact/hooks';
 import type { MigrationOptions, MigrationPreview } from '../../preload/contract.ts';
-import { latestValue, useApp, useOperation, useProgress, useQuery } from '../app-context.ts';
+import { latestValue, useQuery } from '../app-context.ts';
 import { Digest } from '../components/copyable.tsx';
 import { Icon } from '../components/icons.tsx';
-import { OperationProgress } from '../components/progress.tsx';
 import { SignatureDetails } from '../components/signature.tsx';
 import { UnifiedDiff } from '../components/unified-diff.tsx';
-import { OutcomePanel, WizardSteps, useEscape, useStepFocus, type WizardStep } from '../components/wizard.tsx';
+import { OperationSteps, PreviewState, StepButtons, StepSection, WizardTitle, useWizardFlow } from '../components/wizard.tsx';
 import { MODE_GUARANTEE, MODE_NAME } from '../labels.ts';
 import type { ViewProps } from './view-props.ts';
 
@@ -211,70 +210,21 @@ function PreviewBody({ preview }: { readonly preview: MigrationPreview }) {
 }
 
 export function MigrationWizard({ headingRef, active }: ViewProps) {
-  const { go } = useApp();
-  const [step, setStep] = useState<WizardStep>('preview');
   const [options, setOptions] = useState<MigrationOptions>({});
   const preview = useQuery('migration.preview');
-  const operation = useOperation();
-  const progress = useProgress('migrate', active);
-  const stepHeading = useStepFocus(active, step);
-
-  // Each time the wizard opens on its first step, preview afresh: the host or the registry may have moved.
-  useEffect(() => {
-    if (active && step === 'preview') preview.load(options);
-    // Only opening the wizard triggers this; option changes re-preview through the form.
-  }, [active]);
+  const flow = useWizardFlow(active, 'migrate', { onOpen: () => preview.load(options) });
+  const { step, setStep, stepHeading, close } = flow;
 
   const loaded = latestValue(preview.result);
   const loading = preview.result?.state === 'loading';
 
-  function close(): void {
-    setStep('preview');
-    operation.clear();
-    go('status');
-  }
-
-  useEscape(active, () => {
-    if (step === 'preview') close();
-    else if (step === 'confirm') setStep('preview');
-    else if (step === 'outcome') close();
-    // While the switch runs there is nothing to go back to; the progress says so.
-  });
-
-  function start(plan: MigrationPreview): void {
-    progress.reset();
-    setStep('running');
-    void operation.run('migration.run', { planId: plan.planId }).then(() => setStep('outcome'));
-  }
-
   return (
     <>
-      <div class="view-title">
-        <h1 ref={headingRef} tabIndex={-1}>
-          Switch to a signed image
-        </h1>
-        <WizardSteps current={step} />
-      </div>
+      <WizardTitle title="Switch to a signed image" headingRef={headingRef} step={step} />
 
       {step === 'preview' && (
-        <section aria-labelledby="migration-preview-heading" aria-busy={loading}>
-          <h2 id="migration-preview-heading" ref={stepHeading} tabIndex={-1}>
-            Preview
-          </h2>
-          <p role="status" class="muted">
-            {loading ? 'Checking the target image and planning the switch…' : ''}
-          </p>
-          {preview.result?.state === 'failed' && (
-            <div class="callout tone-critical" role="alert">
-              <Icon name="error" />
-              <div>
-                <p>{preview.result.message}</p>
-                <button type="button" class="button small" onClick={() => preview.load(options)}>
-                  Try again
-                </button>
-              </div>
-            </div>
-          )}
+        <StepSection title="Preview" heading={stepHeading} busy={loading}>
+          <PreviewState result={preview.result} loadingText="Checking the target image and planning the switch…" onRetry={() => preview.load(options)} />
           {loaded && <PreviewBody preview={loaded} />}
           {loaded && (
             <OptionsForm
@@ -286,22 +236,12 @@ export function MigrationWizard({ headingRef, active }: ViewProps) {
               }}
             />
           )}
-          <div class="actions wizard-nav">
-            <button type="button" class="button primary" disabled={loading || !loaded?.canRun} onClick={() => setStep('confirm')}>
-              Continue
-            </button>
-            <button type="button" class="button" onClick={close}>
-              Cancel
-            </button>
-          </div>
-        </section>
+          <StepButtons next="Continue" nextDisabled={loading || !loaded?.canRun} onNext={() => setStep('confirm')} back="Cancel" onBack={close} />
+        </StepSection>
       )}
 
       {step === 'confirm' && loaded && (
-        <section aria-labelledby="migration-confirm-heading">
-          <h2 id="migration-confirm-heading" ref={stepHeading} tabIndex={-1}>
-            Confirm the switch
-          </h2>
+        <StepSection title="Confirm the switch" heading={stepHeading}>
           <p>
             Vespera Updates will {loaded.policyChanges.length > 0 ? `write ${loaded.policyChanges.length} ${loaded.policyChanges.length === 1 ? 'file' : 'files'} and ` : ''}
             switch this computer from <code class="mono reference">{loaded.from}</code> to <code class="mono reference">{loaded.to}</code>
@@ -321,42 +261,17 @@ export function MigrationWizard({ headingRef, active }: ViewProps) {
             {MODE_GUARANTEE[loaded.mode]}
           </p>
           <p>The computer keeps running what it runs now until you restart it.</p>
-          <div class="actions wizard-nav">
-            <button type="button" class="button primary" onClick={() => start(loaded)}>
-              Switch to the signed image
-            </button>
-            <button type="button" class="button" onClick={() => setStep('preview')}>
-              <Icon name="chevron-left" />
-              Back
-            </button>
-          </div>
-        </section>
+          <StepButtons next="Switch to the signed image" onNext={() => flow.start('migration.run', { planId: loaded.planId })} back="Back" onBack={() => setStep('preview')} />
+        </StepSection>
       )}
 
-      {step === 'running' && (
-        <section aria-labelledby="migration-running-heading" aria-busy="true">
-          <h2 id="migration-running-heading" ref={stepHeading} tabIndex={-1}>
-            Switching to the signed image
-          </h2>
-          <OperationProgress events={progress.events} label="Switching to the signed image" />
-          <p class="small muted">This cannot be cancelled halfway. You can keep working; nothing changes until you restart.</p>
-        </section>
-      )}
-
-      {step === 'outcome' && operation.outcome && (
-        <OutcomePanel
-          outcome={operation.outcome}
-          heading={stepHeading}
-          successTitle="The signed image is staged"
-          failureTitle="The switch did not happen"
-          onClose={close}
-          onBack={() => {
-            operation.clear();
-            setStep('preview');
-            preview.load(options);
-          }}
-        />
-      )}
+      <OperationSteps
+        flow={flow}
+        runningTitle="Switching to the signed image"
+        runningNote="This cannot be cancelled halfway. You can keep working; nothing changes until you restart."
+        successTitle="The signed image is staged"
+        failureTitle="The switch did not happen"
+      />
     </>
   );
 }

@@ -2,13 +2,12 @@
 // references, digests, signatures checked again now, package changes), a staged update that must be
 // discarded first, then confirm → progress → restart now or later.
 
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import type { DeploymentView, RollbackPreview } from '../../preload/contract.ts';
-import { latestValue, useApp, useOperation, useProgress, useQuery } from '../app-context.ts';
+import { latestValue, useQuery } from '../app-context.ts';
 import { DeploymentCard } from '../components/deployment.tsx';
 import { Icon } from '../components/icons.tsx';
-import { OperationProgress } from '../components/progress.tsx';
-import { OutcomePanel, WizardSteps, useEscape, useStepFocus, type WizardStep } from '../components/wizard.tsx';
+import { OperationSteps, PreviewState, StepButtons, StepSection, WizardTitle, useWizardFlow } from '../components/wizard.tsx';
 import { formatDateTime } from '../format.ts';
 import type { ViewProps } from './view-props.ts';
 
@@ -125,85 +124,35 @@ function PreviewBody({
 }
 
 export function RollbackWizard({ headingRef, active }: ViewProps) {
-  const { go } = useApp();
-  const [step, setStep] = useState<WizardStep>('preview');
   const [discardStaged, setDiscardStaged] = useState(false);
   const preview = useQuery('rollback.preview');
-  const operation = useOperation();
-  const progress = useProgress('rollback', active);
-  const stepHeading = useStepFocus(active, step);
-
   // Each opening previews afresh, with the signatures checked again now.
-  useEffect(() => {
-    if (active && step === 'preview') preview.load(null);
-  }, [active]);
+  const flow = useWizardFlow(active, 'rollback', { onOpen: () => preview.load(null), onReset: () => setDiscardStaged(false) });
+  const { step, setStep, stepHeading, close } = flow;
 
   const loaded = latestValue(preview.result);
   const loading = preview.result?.state === 'loading';
 
-  function close(): void {
-    setStep('preview');
-    setDiscardStaged(false);
-    operation.clear();
-    go('status');
-  }
-
-  useEscape(active, () => {
-    if (step === 'preview' || step === 'outcome') close();
-    else if (step === 'confirm') setStep('preview');
-  });
-
-  function start(): void {
-    progress.reset();
-    setStep('running');
-    void operation.run('rollback.run', { discardStaged: discardStaged && loaded?.blockedByStaged !== undefined }).then(() => setStep('outcome'));
-  }
-
   return (
     <>
-      <div class="view-title">
-        <h1 ref={headingRef} tabIndex={-1}>
-          Roll back
-        </h1>
-        <WizardSteps current={step} />
-      </div>
+      <WizardTitle title="Roll back" headingRef={headingRef} step={step} />
 
       {step === 'preview' && (
-        <section aria-labelledby="rollback-preview-heading" aria-busy={loading}>
-          <h2 id="rollback-preview-heading" ref={stepHeading} tabIndex={-1}>
-            Preview
-          </h2>
-          <p role="status" class="muted">
-            {loading ? 'Reading both deployments and checking their signatures again…' : ''}
-          </p>
-          {preview.result?.state === 'failed' && (
-            <div class="callout tone-critical" role="alert">
-              <Icon name="error" />
-              <div>
-                <p>{preview.result.message}</p>
-                <button type="button" class="button small" onClick={() => preview.load(null)}>
-                  Try again
-                </button>
-              </div>
-            </div>
-          )}
+        <StepSection title="Preview" heading={stepHeading} busy={loading}>
+          <PreviewState result={preview.result} loadingText="Reading both deployments and checking their signatures again…" onRetry={() => preview.load(null)} />
           {loaded && <PreviewBody preview={loaded} discardStaged={discardStaged} onDiscardChange={setDiscardStaged} />}
-          <div class="actions wizard-nav">
-            <button type="button" class="button primary" disabled={loading || !loaded || !runnable(loaded, discardStaged)} onClick={() => setStep('confirm')}>
-              Continue
-            </button>
-            <button type="button" class="button" onClick={close}>
-              Cancel
-            </button>
-          </div>
-        </section>
+          <StepButtons
+            next="Continue"
+            nextDisabled={loading || !loaded || !runnable(loaded, discardStaged)}
+            onNext={() => setStep('confirm')}
+            back="Cancel"
+            onBack={close}
+          />
+        </StepSection>
       )}
 
       {step === 'confirm' && loaded?.target && (
-        <section aria-labelledby="rollback-confirm-heading">
-          <h2 id="rollback-confirm-heading" ref={stepHeading} tabIndex={-1}>
-            Confirm the rollback
-          </h2>
+        <StepSection title="Confirm the rollback" heading={stepHeading}>
           <p>
             After the next restart the computer starts <strong>{versionOf(loaded.target)}</strong>
             {loaded.target.timestamp ? ` (built ${formatDateTime(loaded.target.timestamp)})` : ''}. {versionOf(loaded.booted)}, which runs
@@ -214,41 +163,17 @@ export function RollbackWizard({ headingRef, active }: ViewProps) {
               <strong>The staged update {versionOf(loaded.blockedByStaged)} is discarded first.</strong>
             </p>
           )}
-          <div class="actions wizard-nav">
-            <button type="button" class="button primary" onClick={start}>
-              Roll back
-            </button>
-            <button type="button" class="button" onClick={() => setStep('preview')}>
-              <Icon name="chevron-left" />
-              Back
-            </button>
-          </div>
-        </section>
+          <StepButtons next="Roll back" onNext={() => flow.start('rollback.run', { discardStaged: discardStaged && loaded.blockedByStaged !== undefined })} back="Back" onBack={() => setStep('preview')} />
+        </StepSection>
       )}
 
-      {step === 'running' && (
-        <section aria-labelledby="rollback-running-heading" aria-busy="true">
-          <h2 id="rollback-running-heading" ref={stepHeading} tabIndex={-1}>
-            Rolling back
-          </h2>
-          <OperationProgress events={progress.events} label="Rolling back" />
-        </section>
-      )}
-
-      {step === 'outcome' && operation.outcome && (
-        <OutcomePanel
-          outcome={operation.outcome}
-          heading={stepHeading}
-          successTitle="The rollback is staged"
-          failureTitle="The rollback did not happen"
-          onClose={close}
-          onBack={() => {
-            operation.clear();
-            setStep('preview');
-            preview.load(null);
-          }}
-        />
-      )}
+      <OperationSteps
+        flow={flow}
+        runningTitle="Rolling back"
+        runningNote="This cannot be cancelled halfway. Nothing changes until you restart."
+        successTitle="The rollback is staged"
+        failureTitle="The rollback did not happen"
+      />
     </>
   );
 }

@@ -90,10 +90,7 @@ describe('migration wizard', () => {
   it('shows why a switch failed and that the host was left as it was', async () => {
     const { app, fixture } = await openWithFixture(browser, scenario({ progress: MIGRATION_PROGRESS.slice(0, 2), output: MIGRATION_FAILURE }));
     const wizard = app.migration;
-    await app.status.action('Switch to a signed image…').click();
-    await wizard.waitForPreview();
-    await wizard.button('Continue').click();
-    await wizard.button('Switch to the signed image').click();
+    await wizard.confirmFromStatus();
     await wizard.expectStep('Done');
     await expectText(wizard.outcome(), 'The switch did not happen');
     await expectText(wizard.outcome().getByRole('alert'), MIGRATION_FAILURE.message);
@@ -111,10 +108,7 @@ describe('migration wizard', () => {
   it('says plainly when it cannot tell what state the host was left in', async () => {
     const { app } = await openWithFixture(browser, scenario({ failure: { code: 'daemon-gone', message: 'rpm-ostreed stopped answering.' } }));
     const wizard = app.migration;
-    await app.status.action('Switch to a signed image…').click();
-    await wizard.waitForPreview();
-    await wizard.button('Continue').click();
-    await wizard.button('Switch to the signed image').click();
+    await wizard.confirmFromStatus();
     await wizard.expectStep('Done');
     await expectText(wizard.outcome().getByRole('alert'), 'rpm-ostreed stopped answering.');
     await expectText(wizard.hostState(), 'could not confirm what state the computer was left in. Run Diagnose problems');

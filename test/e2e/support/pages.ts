@@ -195,6 +195,14 @@ export class MigrationWizardPage extends WizardPage {
     await expect.poll(() => this.root().locator('[aria-busy="true"]').count()).toBe(0);
   }
 
+  /** From the status view: open the wizard, take the preview as it is, and confirm the switch. */
+  async confirmFromStatus(): Promise<void> {
+    await this.app.status.action('Switch to a signed image…').click();
+    await this.waitForPreview();
+    await this.button('Continue').click();
+    await this.button('Switch to the signed image').click();
+  }
+
   mode(): Locator {
     return this.root().locator('#migration-mode-heading');
   }
