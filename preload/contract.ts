@@ -251,43 +251,6 @@ export type EventName = keyof Events;
 export type CommandInput<C extends CommandName> = Commands[C]['input'];
 export type CommandOutput<C extends CommandName> = Commands[C]['output'];
 
-/** Why a command failed: a stable code and a plain-words message that says what to do. */
-export interface CommandFailure {
-  readonly code: string;
-  readonly message: string;
-}
-
-/**
- * How a command's result crosses the boundary, both over IPC (what main's `ipcMain.handle` returns)
- * and over the web bridge (the body of `POST /api/invoke`). Main never throws across IPC: Electron
- * would turn the error into "Error invoking remote method …" and drop its code.
- */
-export type CommandReply<C extends CommandName> =
-  | { readonly ok: true; readonly output: CommandOutput<C> }
-  | { readonly ok: false; readonly error: CommandFailure };
-
-/** A failed command on the renderer's side of the boundary: the failure's words, and its code. */
-export class CommandError extends Error {
-  readonly code: string;
-  constructor(failure: CommandFailure) {
-    super(failure.message);
-    this.name = 'CommandError';
-    this.code = failure.code;
-  }
-}
-
-/** The output of a CommandReply from main or the web bridge; throws CommandError for a failure or garbage. */
-export function outputOfReply<C extends CommandName>(reply: unknown): CommandOutput<C> {
-  if (typeof reply === 'object' && reply !== null) {
-    const r = reply as { ok?: unknown; output?: unknown; error?: { code?: unknown; message?: unknown } };
-    if (r.ok === true && 'output' in r) return r.output as CommandOutput<C>;
-    if (r.ok === false && typeof r.error?.code === 'string' && typeof r.error.message === 'string') {
-      throw new CommandError({ code: r.error.code, message: r.error.message });
-    }
-  }
-  throw new CommandError({ code: 'bad-reply', message: 'Vespera Updates sent an answer this window cannot read. Restart the app.' });
-}
-
 /** IPC channel names are prefixed so nothing else in Electron can collide with them. */
 export const CHANNEL_PREFIX = 'vespera:';
 
@@ -298,6 +261,28 @@ export const CHANNEL_PREFIX = 'vespera:';
 export type InvokeResult<C extends CommandName> =
   | { readonly ok: true; readonly output: CommandOutput<C> }
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
+/** A failed command on the renderer's side of the boundary: the failure's words, and its code. */
+export class CommandError extends Error {
+  readonly code: string;
+  constructor(failure: { readonly code: string; readonly message: string }) {
+    super(failure.message);
+    this.name = 'CommandError';
+    this.code = failure.code;
+  }
+}
+
+/** The output in an InvokeResult from main or the web bridge; throws CommandError for a failure or garbage. */
+export function outputOfReply<C extends CommandName>(reply: unknown): CommandOutput<C> {
+  if (typeof reply === 'object' && reply !== null) {
+    const r = reply as { ok?: unknown; output?: unknown; error?: { code?: unknown; message?: unknown } };
+    if (r.ok === true && 'output' in r) return r.output as CommandOutput<C>;
+    if (r.ok === false && typeof r.error?.code === 'string' && typeof r.error.message === 'string') {
+      throw new CommandError({ code: r.error.code, message: r.error.message });
+    }
+  }
+  throw new CommandError({ code: 'bad-reply', message: 'Vespera Updates sent an answer this window cannot read. Restart the app.' });
+}
 
 /** The API preload exposes as `window.vespera` (and the web bridge provides in a browser). */
 export interface VesperaApi {

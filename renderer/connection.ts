@@ -18,12 +18,14 @@ export type Connection =
 const TOKEN_KEY = 'vespera-updates.web-bridge-token';
 
 /**
- * Reads `#view=…` and `#token=…` from the address. Main opens a window on a view with
- * `loadFile(…, { hash: 'view=details' })`; the web demo prints `…/#token=…`.
+ * Reads the view (`#details` or `#view=details`) and the web bridge's `#token=…` from the address:
+ * main's window loads `app://vespera/index.html#details`; the web demo prints `…/#token=…`.
  */
 export function connect(win: Window): Connection {
-  const fragment = new URLSearchParams(win.location.hash.replace(/^#/, ''));
-  const view = fragment.get('view');
+  const hash = win.location.hash.replace(/^#/, '');
+  const fragment = new URLSearchParams(hash);
+  // `#details` (how main's window opens a view) or `#view=details` (with other parameters).
+  const view = isView(hash) ? hash : fragment.get('view');
   const initialView: View = isView(view) ? view : 'status';
   if (win.vespera) return { kind: 'connected', api: win.vespera, initialView };
 

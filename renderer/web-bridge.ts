@@ -1,34 +1,33 @@
 // The browser half of the web bridge: VesperaApi over HTTP to the local server that
-// `npm run demo -- --web` starts, for machines without Electron. Same contract as the preload.
+// `npm run demo -- --web` starts (main/web/bridge-server.ts), for machines without Electron.
 //
-// The protocol (the server in main/ must match it exactly):
+// The protocol, as both halves speak it:
 //
-// - The server prints an address like `http://127.0.0.1:PORT/#token=TOKEN`. TOKEN is a fresh random
-//   secret per run (at least 128 bits, URL-safe characters). The page takes it from the fragment
-//   (which never reaches the server or its logs), removes it from the address bar, and keeps it in
-//   this tab's sessionStorage so a reload still works. `#token=…&view=details` also opens a view.
-// - Every request carries `Authorization: Bearer TOKEN`. A missing or wrong token gets HTTP 401 and
-//   nothing else (compare in constant time). The server answers only its own origin: no CORS headers,
-//   and it should refuse a Host header other than its own address (DNS rebinding).
-// - `POST /api/invoke`, `Content-Type: application/json`, body `{"command": CommandName, "input": …}`
-//   (small; the server may refuse bodies over 64 KiB with 413). The server checks `command` with
-//   `isCommandName` and `input` with `validateInput`, exactly as the IPC handlers do, then answers
-//   200 with a CommandReply: `{"ok": true, "output": …}` or `{"ok": false, "error": {"code", "message"}}`
-//   (an invalid input is such an `ok: false` reply with code `invalid-input`). Other statuses mean
-//   the request itself failed (400 malformed JSON, 401 token, 500 a bug).
-// - `GET /api/events` answers 200 with `Content-Type: application/x-ndjson` and stays open: one JSON
-//   object per line, `{"event": EventName, "payload": …}`. Right after connecting, the server sends
-//   the current `status.changed`, so a page that reconnects is never stale. An empty line is a
-//   keep-alive; send one every 15 s or so. Lines over 4 MiB end the stream.
+// - The server prints `http://127.0.0.1:PORT/#token=TOKEN`, TOKEN a fresh random secret per run. The
+//   page takes it from the fragment (which never reaches the server or its logs), removes it from the
+//   address bar, and keeps it in this tab's sessionStorage so a reload still works. `#token=…&view=…`
+//   also opens a view.
+// - Every /api request carries `Authorization: Bearer TOKEN`; a wrong or missing one gets 401. The
+//   server answers only requests whose Host (and Origin, when sent) is its own loopback address (403
+//   otherwise: DNS rebinding), sends no CORS headers, and serves the renderer with its CSP as a header.
+// - `POST /api/invoke`, `Content-Type: application/json` (else 415), body `{"command", "input"}` of at
+//   most 64 KiB (else 400) → 200 with an InvokeResult: `{"ok": true, "output"}` or
+//   `{"ok": false, "error": {"code", "message"}}`. The server validates exactly as the IPC handlers do.
+// - `GET /api/events` → 200, `application/x-ndjson`, kept open: one `{"event", "payload"}` per line, an
+//   empty line as a keep-alive every 15 s.
 // - The page reads the stream with fetch + ReadableStream (EventSource cannot send the header) and
-//   reconnects whenever it ends or fails, waiting 0.5 s and doubling up to 10 s; the wait starts
-//   over after a connection that delivered something. After a 401 it stops.
+//   reconnects whenever it ends or fails, waiting 0.5 s and doubling up to 10 s; the wait starts over
+//   after a connection that delivered something. Events sent while it was away are lost, so on every
+//   (re)connection the page asks `status.get` itself and hands the answer to its status listeners.
+//   After a 401 it stops.
 
 import {
   CommandError,
   EVENT_NAMES,
   outputOfReply,
+  type CommandInput,
   type CommandName,
+  type CommandOutput,
   type EventName,
   type Events,
   type VesperaApi,
@@ -61,6 +60,16 @@ export function createWebBridge(options: WebBridgeOptions): VesperaApi {
   let stream: AbortController | null = null;
   let unauthorized = false;
 
+  function deliver(event: EventName, payload: unknown): void {
+    for (const listener of [...(listeners.get(event) ?? [])]) {
+      try {
+        listener(payload);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+  }
+
   function dispatch(line: string): void {
     let message: unknown;
     try {
@@ -71,13 +80,7 @@ export function createWebBridge(options: WebBridgeOptions): VesperaApi {
     if (typeof message !== 'object' || message === null) return;
     const { event, payload } = message as { event?: unknown; payload?: unknown };
     if (typeof event !== 'string' || !(EVENT_NAMES as readonly string[]).includes(event)) return;
-    for (const listener of [...(listeners.get(event as EventName) ?? [])]) {
-      try {
-        listener(payload);
-      } catch (error) {
-        reportError(error);
-      }
-    }
+    deliver(event as EventName, payload);
   }
 
   async function follow(signal: AbortSignal): Promise<void> {
@@ -91,6 +94,7 @@ export function createWebBridge(options: WebBridgeOptions): VesperaApi {
           return;
         }
         if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);
+        resync();
         for await (const line of lines(response.body)) {
           delivered = true;
           if (line.trim() !== '') dispatch(line);
@@ -111,35 +115,46 @@ export function createWebBridge(options: WebBridgeOptions): VesperaApi {
     return count;
   }
 
+  async function invoke<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>> {
+    if (unauthorized) throw TOKEN_EXPIRED;
+    let response: Response;
+    try {
+      response = await fetch(origin + INVOKE_PATH, {
+        method: 'POST',
+        headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ command, input }),
+        cache: 'no-store',
+      });
+    } catch {
+      throw new CommandError({ code: 'unreachable', message: 'Vespera Updates is not answering. Check that `npm run demo -- --web` is still running.' });
+    }
+    if (response.status === 401) {
+      unauthorized = true;
+      throw TOKEN_EXPIRED;
+    }
+    if (!response.ok) {
+      throw new CommandError({ code: `http-${response.status}`, message: `Vespera Updates could not run this (HTTP ${response.status}). Try again; if it keeps failing, restart the demo.` });
+    }
+    let reply: unknown;
+    try {
+      reply = await response.json();
+    } catch {
+      reply = undefined;
+    }
+    return outputOfReply<C>(reply);
+  }
+
+  /** After a (re)connection: what changed while the stream was down arrives as one status.changed. */
+  function resync(): void {
+    if (!listeners.get('status.changed')?.size) return;
+    invoke('status.get', null).then(
+      (status) => deliver('status.changed', status),
+      () => undefined, // The next event or reconnection tries again.
+    );
+  }
+
   return {
-    async invoke(command, input) {
-      if (unauthorized) throw TOKEN_EXPIRED;
-      let response: Response;
-      try {
-        response = await fetch(origin + INVOKE_PATH, {
-          method: 'POST',
-          headers: { Authorization: authorization, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ command, input }),
-          cache: 'no-store',
-        });
-      } catch {
-        throw new CommandError({ code: 'unreachable', message: 'Vespera Updates is not answering. Check that `npm run demo -- --web` is still running.' });
-      }
-      if (response.status === 401) {
-        unauthorized = true;
-        throw TOKEN_EXPIRED;
-      }
-      if (!response.ok) {
-        throw new CommandError({ code: `http-${response.status}`, message: `Vespera Updates could not run this (HTTP ${response.status}). Try again; if it keeps failing, restart the demo.` });
-      }
-      let reply: unknown;
-      try {
-        reply = await response.json();
-      } catch {
-        reply = undefined;
-      }
-      return outputOfReply<typeof command & CommandName>(reply);
-    },
+    invoke,
 
     on(event, listener) {
       let set = listeners.get(event);

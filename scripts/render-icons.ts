@@ -1,7 +1,8 @@
-// `npm run icons`: renders the tray icons (build/icons/tray/*.svg) to PNG at 22 and 44 px for light and
-// dark panels, and the app icon to 256 px, in Debian's Chromium. The PNGs are committed.
+// `npm run icons`: renders the tray icons (build/icons/tray/STATE.svg) to PNG at 22 and 44 px for light
+// and dark panels, and the app icon to 256 px, in Debian's Chromium. The PNGs are committed.
 //
-// Electron's Linux tray needs PNG; `name@2x.png` beside `name.png` is picked up on HiDPI screens.
+// Names follow main/app/tray.ts: tray-STATE-PANEL.png, PANEL being the panel's own colour (light panels
+// get dark glyphs). Electron's Linux tray needs PNG and picks up the @2x file on HiDPI screens.
 // Also writes test-results/icons-preview.png: every icon on both panels, for people to look at.
 
 import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
@@ -15,8 +16,8 @@ const TRAY = join(ICONS, 'tray');
 
 /** The colours of each panel's glyphs: GNOME's symbolic icon colours, plus the two accents. */
 export const PANELS = {
-  'on-light': { glyph: '#2e3436', accent: '#1c71d8', warning: '#c64600', panel: '#f6f5f4' },
-  'on-dark': { glyph: '#f6f5f4', accent: '#62a0ea', warning: '#ff7800', panel: '#242424' },
+  light: { glyph: '#2e3436', accent: '#1c71d8', warning: '#c64600', panel: '#f6f5f4' },
+  dark: { glyph: '#f6f5f4', accent: '#62a0ea', warning: '#ff7800', panel: '#242424' },
 } as const;
 
 /** Colours an icon for a panel by adding a style sheet, which wins over the SVG's own fill attributes. */
@@ -78,8 +79,8 @@ async function main(): Promise<void> {
         const coloured = colour(svg, PANELS[panelName]);
         const x1 = await render(browser, coloured, 22, 1);
         const x2 = await render(browser, coloured, 22, 2);
-        await writeFile(join(TRAY, `${name}-${panelName}.png`), x1);
-        await writeFile(join(TRAY, `${name}-${panelName}@2x.png`), x2);
+        await writeFile(join(TRAY, `tray-${name}-${panelName}.png`), x1);
+        await writeFile(join(TRAY, `tray-${name}-${panelName}@2x.png`), x2);
         rendered.push({ name, panel: panelName, x1, x2 });
       }
     }

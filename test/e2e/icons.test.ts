@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { newPage, useBrowser } from './support/browser.ts';
 
 const ICONS = fileURLToPath(new URL('../../build/icons/', import.meta.url));
-const STATES = ['signed-current', 'update-ready', 'busy', 'needs-attention', 'unverified'] as const;
+/** main/app/tray-model.ts's TrayIcon: signed and current, update ready, working, attention, unverified. */
+const STATES = ['signed', 'ready', 'busy', 'attention', 'unverified'] as const;
 /** The panel colours the icons are drawn for (scripts/render-icons.ts). */
-const PANELS = { 'on-light': [0xf6, 0xf5, 0xf4], 'on-dark': [0x24, 0x24, 0x24] } as const;
+const PANELS = { light: [0xf6, 0xf5, 0xf4], dark: [0x24, 0x24, 0x24] } as const;
 
 const browser = useBrowser();
 
@@ -67,7 +68,7 @@ function opaque(pixels: Pixels): boolean[] {
 describe('tray icons', () => {
   it('exist for every state, at 22 and 44 px, for light and dark panels', async () => {
     const files = STATES.flatMap((state) =>
-      Object.keys(PANELS).flatMap((panel) => [join(ICONS, 'tray', `${state}-${panel}.png`), join(ICONS, 'tray', `${state}-${panel}@2x.png`)]),
+      Object.keys(PANELS).flatMap((panel) => [join(ICONS, 'tray', `tray-${state}-${panel}.png`), join(ICONS, 'tray', `tray-${state}-${panel}@2x.png`)]),
     );
     const decoded = await decode(files);
     expect(decoded.map((pixels) => `${pixels.width}x${pixels.height}`)).toEqual(files.map((file) => (file.endsWith('@2x.png') ? '44x44' : '22x22')));
@@ -80,7 +81,7 @@ describe('tray icons', () => {
   });
 
   it('are told apart by shape alone', async () => {
-    const masks = (await decode(STATES.map((state) => join(ICONS, 'tray', `${state}-on-light.png`)))).map(opaque);
+    const masks = (await decode(STATES.map((state) => join(ICONS, 'tray', `tray-${state}-light.png`)))).map(opaque);
     for (let a = 0; a < STATES.length; a += 1) {
       for (let b = a + 1; b < STATES.length; b += 1) {
         const differing = (masks[a] ?? []).filter((covered, index) => covered !== masks[b]?.[index]).length;
@@ -92,7 +93,7 @@ describe('tray icons', () => {
 
   it('stand out from the panel they are drawn for', async () => {
     for (const [panel, background] of Object.entries(PANELS)) {
-      const decoded = await decode(STATES.map((state) => join(ICONS, 'tray', `${state}-${panel}.png`)));
+      const decoded = await decode(STATES.map((state) => join(ICONS, 'tray', `tray-${state}-${panel}.png`)));
       for (const [index, pixels] of decoded.entries()) {
         const solid: number[][] = [];
         for (let offset = 0; offset < pixels.data.length; offset += 4) {

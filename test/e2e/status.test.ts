@@ -3,9 +3,10 @@
 
 import { describe, expect, it } from 'vitest';
 import type { HostHealth } from '../../preload/contract.ts';
-import { VIEWPORTS, expectAccessible, saveScreenshot, useBrowser } from './support/browser.ts';
+import { VIEWPORTS, expectAccessible, newPage, saveScreenshot, useBrowser } from './support/browser.ts';
+import { installFixture } from './support/fixture-bridge.ts';
 import { ENFORCEMENT, FORGED_FAILURE, SNAPSHOTS, VERSIONS } from './support/fixtures.ts';
-import { expectText, expectVisible } from './support/pages.ts';
+import { AppPage, expectText, expectVisible } from './support/pages.ts';
 import { openWithFixture } from './support/session.ts';
 
 const browser = useBrowser();
@@ -97,7 +98,7 @@ describe('status view', () => {
     await fixture.emit('status.changed', SNAPSHOTS['update-ready']);
     await expectText(app.status.state(), 'Signed update ready');
     await expectText(app.status.headline(), `restart to apply ${VERSIONS.newer}`);
-    await expectText(app.page.locator('body > #app .shell > [aria-live="polite"]'), SNAPSHOTS['update-ready'].headline);
+    await expectText(app.announcer(), SNAPSHOTS['update-ready'].headline);
     await expectVisible(app.status.action('Restart now'));
   });
 
@@ -214,6 +215,17 @@ describe('the page itself', () => {
     }));
     expect(inline).toEqual({ scripts: 0, styles: 0 });
     expect(problems).toEqual([]);
+  });
+
+  it('opens on the view main names in the address (#details)', async () => {
+    const { browser: chromium, url } = browser.harness();
+    const { context, page } = await newPage(chromium);
+    browser.track(context, page);
+    await installFixture(page, { status: SNAPSHOTS['update-ready'] });
+    await page.goto(`${url}index.html#details`);
+    const app = new AppPage(page);
+    await expectText(app.heading(), 'Update details');
+    expect(await app.currentView()).toBe('details');
   });
 
   it('follows the system’s dark mode', async () => {

@@ -57,7 +57,7 @@ describe('web bridge', () => {
     await expect.poll(() => server.streamsOpened()).toBe(1);
     server.reply('status.get', { ok: true, output: SNAPSHOTS.unverified });
     server.dropStreams();
-    // The double sends the current status on connecting, as the protocol asks of the real server.
+    // Nothing is pushed on reconnecting (as with the real server): the page asks for the status itself.
     await expect.poll(() => server.streamsOpened(), { timeout: 15_000 }).toBe(2);
     await expectText(app.status.headline(), SNAPSHOTS.unverified.headline);
     server.push('status.changed', SNAPSHOTS['update-ready']);

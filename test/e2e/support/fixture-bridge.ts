@@ -5,7 +5,6 @@
 
 import type { Page } from 'playwright-core';
 import type {
-  CommandFailure,
   CommandName,
   EventName,
   Events,
@@ -20,8 +19,8 @@ export interface CommandScript {
   readonly output?: unknown;
   /** Answers chosen by input: the first whose every `when` field equals the input's. */
   readonly replies?: ReadonlyArray<{ readonly when: Readonly<Record<string, unknown>>; readonly output: unknown }>;
-  /** Rejects instead, as a failed CommandReply would. */
-  readonly failure?: CommandFailure;
+  /** Rejects instead, as a failed InvokeResult does. */
+  readonly failure?: { readonly code: string; readonly message: string };
   /** Pushed as `operation.progress`, in order, before the answer. */
   readonly progress?: readonly ProgressEvent[];
   /** Pushed as `status.changed` right after the answer. */

@@ -51,6 +51,11 @@ export class AppPage {
     return this.view().getByRole('heading', { level: 1 });
   }
 
+  /** The shell's polite live region: what a screen reader hears when the host's state changes. */
+  announcer(): Locator {
+    return this.page.locator('.shell > [aria-live="polite"]');
+  }
+
   /** The "who enforces" line every view shows in the header. */
   enforcementLine(): Locator {
     return this.page.getByRole('banner').locator('.enforcement-line');

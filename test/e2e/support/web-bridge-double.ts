@@ -2,14 +2,14 @@
 // (renderer/web-bridge.ts): serves the built renderer, checks the bearer token, answers
 // POST /api/invoke from canned replies and streams NDJSON events on GET /api/events.
 //
-// Only for the renderer's bridge tests. The real server lives in main/ and is tested with the app.
+// Only for the renderer's bridge tests; the real server is main/web/bridge-server.ts.
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import type { CommandName, CommandReply, EventName, Events } from '../../../preload/contract.ts';
+import type { CommandName, EventName, Events, InvokeResult } from '../../../preload/contract.ts';
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
 
@@ -25,7 +25,7 @@ export interface WebBridgeDouble {
   readonly requests: RecordedRequest[];
   /** How many event streams have been opened so far. */
   streamsOpened(): number;
-  reply<C extends CommandName>(command: C, reply: CommandReply<C>): void;
+  reply<C extends CommandName>(command: C, reply: InvokeResult<C>): void;
   push<E extends EventName>(event: E, payload: Events[E]): void;
   /** Ends every open event stream, as a server restart would. */
   dropStreams(): void;
@@ -81,10 +81,8 @@ export async function startWebBridgeDouble(rendererDist: string, token: string):
       }
       if (request.method === 'GET' && path === '/api/events') {
         opened += 1;
+        // Like the real server: a keep-alive line at once, and nothing about what happened before.
         response.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' });
-        // Right after connecting: the current status, as the protocol asks, then a keep-alive line.
-        const status = replies.get('status.get') as { ok: boolean; output?: unknown } | undefined;
-        if (status?.ok) response.write(`${JSON.stringify({ event: 'status.changed', payload: status.output })}\n`);
         response.write('\n');
         streams.add(response);
         response.on('close', () => streams.delete(response));
