@@ -2,6 +2,8 @@
 // the address, bearer auth on every request, commands, the NDJSON event stream and its reconnection.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startWebBridge } from '../../main/web/bridge-server.ts';
+import type { CommandName, CommandOutput, VesperaApi } from '../../preload/contract.ts';
 import { RENDERER_DIST, newPage, useBrowser, watchPageProblems } from './support/browser.ts';
 import { MIGRATION_KEY, SNAPSHOTS } from './support/fixtures.ts';
 import { AppPage, expectText, expectVisible } from './support/pages.ts';
@@ -88,5 +90,44 @@ describe('web bridge', () => {
     const streamsTried = server.requests.filter((request) => request.path === '/api/events').length;
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(server.requests.filter((request) => request.path === '/api/events').length).toBe(streamsTried);
+  });
+});
+
+describe('web bridge with main’s own server', () => {
+  it('speaks the same protocol: status, pushed events, commands and their failures', async () => {
+    // A backend double in Node behind the real server (main/web/bridge-server.ts).
+    const listeners = new Map<string, Set<(payload: unknown) => void>>();
+    let statusAsked = 0;
+    const backend: VesperaApi = {
+      invoke: async <C extends CommandName>(command: C): Promise<CommandOutput<C>> => {
+        if (command === 'status.get') {
+          statusAsked += 1;
+          return SNAPSHOTS['signed-current'];
+        }
+        return Promise.reject(Object.assign(new Error('The registry did not answer; try again later.'), { code: 'registry-unreachable' }));
+      },
+      on: (event, listener) => {
+        const set = listeners.get(event) ?? new Set();
+        listeners.set(event, set);
+        set.add(listener as (payload: unknown) => void);
+        return () => set.delete(listener as (payload: unknown) => void);
+      },
+    };
+    const bridge = await startWebBridge({ backend, rendererRoot: RENDERER_DIST });
+    try {
+      const { app, problems } = await open(bridge.url);
+      await expectText(app.status.headline(), SNAPSHOTS['signed-current'].headline);
+      await expect.poll(() => app.page.url()).toBe(`${bridge.origin}/`);
+      // The stream is up once the page has asked for the status a second time (on connecting).
+      await expect.poll(() => statusAsked).toBe(2);
+      for (const listener of listeners.get('status.changed') ?? []) listener(SNAPSHOTS['update-ready']);
+      await expectText(app.status.headline(), SNAPSHOTS['update-ready'].headline);
+      await app.status.action('Restart now').click();
+      await app.view().getByRole('group', { name: 'Restart the computer now?' }).getByRole('button', { name: 'Restart now' }).click();
+      await expectText(app.view().locator('.outcome-line'), 'The registry did not answer; try again later.');
+      expect(problems).toEqual([]);
+    } finally {
+      await bridge.close();
+    }
   });
 });
