@@ -5,11 +5,12 @@ import { createReadStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { rendererFile } from '../../../main/app/renderer-assets.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const RENDERER_DIST = join(ROOT, 'dist', 'renderer');
@@ -42,35 +43,25 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-};
-
 export interface StaticServer {
   readonly url: string;
   close(): Promise<void>;
 }
 
-/** Serves a folder on loopback (GET only, no listing, nothing outside the folder). */
+/** Serves the renderer's folder on loopback, GET only, resolving paths as the app:// protocol does. */
 export async function serveDirectory(folder: string): Promise<StaticServer> {
-  const base = resolve(folder);
+  const root = resolve(folder);
   const server: Server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
-    if (request.method !== 'GET' || (file !== base && !file.startsWith(base + sep))) {
+    const asset = request.method === 'GET' ? rendererFile(root, new URL(request.url ?? '/', 'http://localhost').pathname) : undefined;
+    if (!asset) {
       response.writeHead(404).end();
       return;
     }
-    stat(file).then(
+    stat(asset.path).then(
       (info) => {
         if (!info.isFile()) throw new Error('not a file');
-        response.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
-        createReadStream(file).pipe(response);
+        response.writeHead(200, { 'Content-Type': asset.type, 'Cache-Control': 'no-store' });
+        createReadStream(asset.path).pipe(response);
       },
       () => response.writeHead(404).end(),
     ).catch(() => response.writeHead(404).end());

@@ -8,10 +8,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { rendererFile } from '../../../main/app/renderer-assets.ts';
 import type { CommandName, EventName, Events, InvokeResult } from '../../../preload/contract.ts';
-
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
 
 export interface RecordedRequest {
   readonly method: string;
@@ -45,15 +43,15 @@ export async function startWebBridgeDouble(rendererDist: string, token: string):
   }
 
   function serveFile(path: string, response: ServerResponse): void {
-    const file = normalize(join(rendererDist, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(rendererDist + sep)) {
+    const asset = rendererFile(rendererDist, path);
+    if (!asset) {
       response.writeHead(404).end();
       return;
     }
-    stat(file).then(
+    stat(asset.path).then(
       () => {
-        response.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
-        createReadStream(file).pipe(response);
+        response.writeHead(200, { 'Content-Type': asset.type });
+        createReadStream(asset.path).pipe(response);
       },
       () => response.writeHead(404).end(),
     );
