@@ -28,6 +28,15 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The renderer is a web page: browser globals only, and nothing from Node or Electron reaches it
+    // except through window.vespera (preload/contract.ts is shared as types and plain values).
+    files: ['renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'electron', 'electron/*'], message: 'The renderer sees only window.vespera.' }] }],
+    },
+  },
+  {
     // Tests, tools and the world harness talk to people through the console on purpose.
     files: ['test/**', 'scripts/**'],
     rules: { 'no-console': 'off' },

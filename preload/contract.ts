@@ -173,6 +173,10 @@ export interface RollbackPreview {
   /** A staged deployment that must be discarded before rolling back. */
   readonly blockedByStaged?: DeploymentView;
   readonly packageChanges?: ReadonlyArray<{ readonly name: string; readonly from?: string; readonly to?: string }>;
+  /**
+   * Whether the rollback can run as the host is now. When only `blockedByStaged` stands in the way
+   * this is false, and the rollback runs with `discardStaged: true` once the user agrees.
+   */
   readonly canRun: boolean;
   readonly blockedBy?: string;
 }
@@ -199,6 +203,13 @@ export interface Settings {
 }
 
 export type View = 'status' | 'details' | 'migration' | 'rollback' | 'doctor' | 'settings';
+
+/** Every view, for checking a `navigate` payload or a window's `#view=` fragment. */
+export const VIEW_NAMES: readonly View[] = ['status', 'details', 'migration', 'rollback', 'doctor', 'settings'];
+
+export function isView(value: unknown): value is View {
+  return typeof value === 'string' && (VIEW_NAMES as readonly string[]).includes(value);
+}
 
 export interface ProgressEvent {
   readonly operation: 'check' | 'stage' | 'migrate' | 'rollback' | 'discard' | 'restart' | 'doctor';
@@ -251,8 +262,31 @@ export type InvokeResult<C extends CommandName> =
   | { readonly ok: true; readonly output: CommandOutput<C> }
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
 
+/** A failed command on the renderer's side of the boundary: the failure's words, and its code. */
+export class CommandError extends Error {
+  readonly code: string;
+  constructor(failure: { readonly code: string; readonly message: string }) {
+    super(failure.message);
+    this.name = 'CommandError';
+    this.code = failure.code;
+  }
+}
+
+/** The output in an InvokeResult from main or the web bridge; throws CommandError for a failure or garbage. */
+export function outputOfReply<C extends CommandName>(reply: unknown): CommandOutput<C> {
+  if (typeof reply === 'object' && reply !== null) {
+    const r = reply as { ok?: unknown; output?: unknown; error?: { code?: unknown; message?: unknown } };
+    if (r.ok === true && 'output' in r) return r.output as CommandOutput<C>;
+    if (r.ok === false && typeof r.error?.code === 'string' && typeof r.error.message === 'string') {
+      throw new CommandError({ code: r.error.code, message: r.error.message });
+    }
+  }
+  throw new CommandError({ code: 'bad-reply', message: 'Vespera Updates sent an answer this window cannot read. Restart the app.' });
+}
+
 /** The API preload exposes as `window.vespera` (and the web bridge provides in a browser). */
 export interface VesperaApi {
+  /** Resolves with the output; rejects with an Error whose message is the failure's plain words. */
   invoke<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>>;
   /** Returns a function that removes the listener. */
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;

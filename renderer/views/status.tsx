@@ -1,0 +1,107 @@
+// The status view: the host's state in one plain sentence, what to do about it, notices, the
+// booted / staged / rollback deployments with their signatures, and who enforces signatures.
+
+import type { ActionId, DeploymentView, Notice, StatusSnapshot } from '../../preload/contract.ts';
+import { ActionBar } from '../components/actions.tsx';
+import { DeploymentCard } from '../components/deployment.tsx';
+import { EnforcementSection } from '../components/enforcement.tsx';
+import { Icon } from '../components/icons.tsx';
+import { useApp } from '../app-context.ts';
+import { formatDateTime } from '../format.ts';
+import { HEALTH, NOTICE } from '../labels.ts';
+import type { ViewProps } from './view-props.ts';
+
+const ROLE_ORDER: Record<DeploymentView['role'], number> = { booted: 0, staged: 1, rollback: 2, other: 3 };
+
+const AUTOMATIC_POLICY: Record<StatusSnapshot['automaticUpdatePolicy'], string> = {
+  none: 'off',
+  check: 'check only',
+  stage: 'download and stage',
+  apply: 'download, stage and restart',
+  unknown: 'unknown',
+};
+
+/** A notice's own button appears only when the view's actions do not already offer the same thing. */
+function NoticeItem({ notice, offered }: { readonly notice: Notice; readonly offered: readonly ActionId[] }) {
+  const look = NOTICE[notice.severity];
+  return (
+    <li class={`callout tone-${look.tone}`} data-notice={notice.code}>
+      <Icon name={look.icon} />
+      <div>
+        <p>
+          <strong>{look.label}: </strong>
+          {notice.message}
+        </p>
+        {notice.action && !offered.includes(notice.action) && <ActionBar actions={[notice.action]} label={`What to do: ${look.label}`} compact />}
+      </div>
+    </li>
+  );
+}
+
+export function StatusView({ headingRef }: ViewProps) {
+  const { snapshot } = useApp();
+  if (!snapshot) {
+    return (
+      <h1 ref={headingRef} tabIndex={-1}>
+        Reading the state of this computer…
+      </h1>
+    );
+  }
+  const look = HEALTH[snapshot.health];
+  const deployments = [...snapshot.deployments].sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role]);
+  return (
+    <>
+      <div class={`headline tone-${look.tone}`} data-health={snapshot.health}>
+        <Icon name={look.icon} class={snapshot.health === 'checking' || snapshot.health === 'busy' ? 'spin' : ''} />
+        <div>
+          <p class="headline-state">{look.label}</p>
+          <h1 ref={headingRef} tabIndex={-1}>
+            {snapshot.headline}
+          </h1>
+          {snapshot.detail && <p class="headline-detail">{snapshot.detail}</p>}
+        </div>
+      </div>
+
+      <ActionBar actions={snapshot.actions} label="What you can do" />
+
+      {snapshot.notices.length > 0 && (
+        <section aria-labelledby="notices-heading">
+          <h2 id="notices-heading" class="visually-hidden">
+            Notices
+          </h2>
+          <ul class="notices">
+            {snapshot.notices.map((notice) => (
+              <NoticeItem key={notice.code} notice={notice} offered={snapshot.actions} />
+            ))}
+          </ul>
+        </section>
+      )}
+
+      <section aria-labelledby="deployments-heading">
+        <h2 id="deployments-heading">On this computer</h2>
+        {deployments.length === 0 ? (
+          <p class="muted">No deployments to show: Vespera Updates cannot read them from rpm-ostree right now.</p>
+        ) : (
+          <div class="cards">
+            {deployments.map((deployment) => (
+              <DeploymentCard key={deployment.id} deployment={deployment} collapsed={deployment.role === 'rollback' || deployment.role === 'other'} />
+            ))}
+          </div>
+        )}
+      </section>
+
+      <EnforcementSection enforcement={snapshot.enforcement} />
+
+      <p class="small muted footnote">
+        {snapshot.checkedAt ? (
+          <>
+            Last checked <time dateTime={snapshot.checkedAt}>{formatDateTime(snapshot.checkedAt)}</time>.{' '}
+          </>
+        ) : (
+          'Not checked for updates yet. '
+        )}
+        rpm-ostree’s own automatic updates: {AUTOMATIC_POLICY[snapshot.automaticUpdatePolicy]}.
+      </p>
+    </>
+  );
+}
