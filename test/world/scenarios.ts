@@ -45,7 +45,9 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'unverified-nvidia',
-    description: 'A host booted from ostree-unverified-registry:…/vespera-nvidia:latest, the previous release kept for rollback.',
+    description:
+      'A host booted from ostree-unverified-registry:…/vespera-nvidia:latest, the previous release kept for rollback; the publisher has since moved latest to a newer build.',
+    retag: { 'acme/vespera-nvidia:latest': NEWER.version },
     host: {
       deployments: [
         { repository: NVIDIA, release: CURRENT.version, booted: true },

@@ -12,7 +12,7 @@ import type { RegistryPusher } from '../registry.ts';
 import type { World, WorldPart } from '../world.ts';
 import { githubActionsIdentity, spki, toPem } from './fulcio.ts';
 import { TestSigstore, type TestSigner } from './signer.ts';
-import type { SignatureIntent } from '../catalog.ts';
+import { OWNER, type SignatureIntent } from '../catalog.ts';
 
 export const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -195,8 +195,11 @@ export const SIGSTORE_PART: WorldPart = {
 
     await signCatalog(world, state);
 
-    const config = world.config as { trust?: Record<string, unknown> };
+    const config = world.config as { trust?: Record<string, unknown>; families?: unknown[] };
     config.trust = { ...(config.trust ?? {}), 'trusted-root': trustedRootPath };
+    // The publisher also signs with a key (as Universal Blue does): naming it lets the app offer
+    // key-enforced mode. The keyless identity stays the one derived from the image names.
+    config.families = [...(config.families ?? []), { images: [`${world.registry.host}/${OWNER}/vespera*`], key: publisherKeyPath }];
     world.extraEnv.VESPERA_WORLD_TRUSTED_ROOT = trustedRootPath;
     world.extraEnv.VESPERA_WORLD_PUBLISHER_KEY = publisherKeyPath;
   },
