@@ -1,8 +1,8 @@
 // Who must have signed: the OIDC issuer (exact) and the identity — an exact SAN, an anchored
 // regexp, or a GitHub repository whose workflows sign — and the default derived from a GitHub image.
 
-import type { Config, FamilySettings, RegistrySettings } from '../flows/config.ts';
-import { GITHUB_ISSUER, familyFor, registrySettings } from '../flows/config.ts';
+import type { Config, FamilySettings, RegistrySettings } from '../shared/config.ts';
+import { GITHUB_ISSUER, familyFor, registrySettings } from '../shared/config.ts';
 import { repositoryName, type DockerReference } from '../shared/image-reference.ts';
 import type { CertificateIdentity } from './certificate.ts';
 import { TrustError } from './errors.ts';

@@ -2,7 +2,7 @@
 // credentials, redirects that never carry credentials to another host, retries, caps and deadlines.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RegistrySettings } from '../flows/config.ts';
+import type { RegistrySettings } from '../shared/config.ts';
 import { collectLimited, LimitError } from '../shared/bounded.ts';
 import { describeError } from '../shared/errors.ts';
 import { isSha256Digest, type Sha256Digest } from '../shared/image-reference.ts';
@@ -52,7 +52,7 @@ export interface RequestCounters {
 }
 
 export interface RegistryClientOptions {
-  /** Per-host settings (plain HTTP allowed?); flows/config's `registrySettings` fits. */
+  /** Per-host settings (plain HTTP allowed?); shared/config's `registrySettings` fits. */
   readonly settingsFor: (host: string) => RegistrySettings;
   readonly credentials?: CredentialStore;
   /** Deadline for one request including its body. Default 30 s. */

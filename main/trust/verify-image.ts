@@ -2,8 +2,8 @@
 // them against the trust root, the expected signer and the digest; "verified" only without doubt.
 
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
-import type { Config, RegistrySettings } from '../flows/config.ts';
-import { registrySettings } from '../flows/config.ts';
+import type { Config, RegistrySettings } from '../shared/config.ts';
+import { registrySettings } from '../shared/config.ts';
 import { describeError } from '../shared/errors.ts';
 import {
   formatDockerReference,

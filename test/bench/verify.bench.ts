@@ -2,7 +2,7 @@
 // median wall and CPU time cold (nothing cached, trust root read from disk) and warm; then the
 // throughput of verifying 100 distinct signed images.
 
-import { loadConfig } from '../../main/flows/config.ts';
+import { loadConfig } from '../../main/shared/config.ts';
 import { parseDockerReference } from '../../main/shared/image-reference.ts';
 import { deriveIdentity, type IdentityPolicy } from '../../main/trust/identity-policy.ts';
 import type { RequestCounters } from '../../main/trust/registry-client.ts';

@@ -1,7 +1,7 @@
 // `vespera-updates policy`: show what the host's signature policy does with an image, plan and apply
 // key-enforced mode through the privileged helper, and restore a backup.
 
-import { loadConfig, type Config } from '../../flows/config.ts';
+import { loadConfig, type Config } from '../../shared/config.ts';
 import { readFileLimited } from '../../shared/bounded.ts';
 import { describeError } from '../../shared/errors.ts';
 import { parseDockerReference, type DockerReference } from '../../shared/image-reference.ts';

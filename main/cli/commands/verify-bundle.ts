@@ -2,7 +2,7 @@
 // about a file (or a `sha256:` digest), offline against a trusted root.
 
 import { readFileLimited } from '../../shared/bounded.ts';
-import { loadConfig } from '../../flows/config.ts';
+import { loadConfig } from '../../shared/config.ts';
 import { TrustError } from '../../trust/errors.ts';
 import type { IdentityPolicy } from '../../trust/identity-policy.ts';
 import { loadPublicKey } from '../../trust/keys.ts';

@@ -1,7 +1,7 @@
 // `vespera-updates verify IMAGE_REF`: checks an image's cosign signature like `cosign verify`, with
 // the app's identity rules (repository, anchored identities) and its registries and trust root.
 
-import { GITHUB_ISSUER, loadConfig } from '../../flows/config.ts';
+import { GITHUB_ISSUER, loadConfig } from '../../shared/config.ts';
 import { parseDockerReference, isSha256Digest } from '../../shared/image-reference.ts';
 import { identityFor, type IdentityPolicy } from '../../trust/identity-policy.ts';
 import { parseOciLayoutReference } from '../../trust/image-source.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../main/flows/config.ts';
+import { loadConfig } from '../../../main/shared/config.ts';
 import type { Notice } from '../../../main/notify/notices.ts';
 import { UpdateNotifier, type NoticeActionEvent } from '../../../main/notify/update-notifier.ts';
 import { NotificationServer, notificationsIn } from '../../sim/notification-server.ts';

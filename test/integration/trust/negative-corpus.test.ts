@@ -1,7 +1,7 @@
 // The negative corpus: images in the world's registry that must not verify, each built with the test
 // Sigstore (or a misbehaving registry) to fail one check, and each failing with its own code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../main/flows/config.ts';
+import { loadConfig } from '../../../main/shared/config.ts';
 import type { Sha256Digest } from '../../../main/shared/image-reference.ts';
 import type { TrustFailureCode } from '../../../main/trust/errors.ts';
 import type { IdentityPolicy } from '../../../main/trust/identity-policy.ts';

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../main/flows/config.ts';
+import { loadConfig } from '../../../main/shared/config.ts';
 import type { IdentityPolicy } from '../../../main/trust/identity-policy.ts';
 import { createTrustContext, verifyImage, type TrustContext } from '../../../main/trust/verify-image.ts';
 import { GITHUB_ISSUER, SOURCE_REPOSITORY } from '../../world/catalog.ts';

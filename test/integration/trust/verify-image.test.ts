@@ -1,7 +1,7 @@
 // verifyImage against the world: the signed Vespera catalog, with identities derived from the image
 // names, keys, cosign 3 bundles, platform manifests and the verification cache.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../main/flows/config.ts';
+import { loadConfig } from '../../../main/shared/config.ts';
 import { parseDockerReference, type Sha256Digest } from '../../../main/shared/image-reference.ts';
 import { loadPublicKey, type PublicKeyRef } from '../../../main/trust/keys.ts';
 import type { VerificationFailure, VerifiedImage } from '../../../main/trust/result.ts';

@@ -9,7 +9,7 @@ import {
   type Cadence,
   type NoticeHistory,
 } from '../../../main/notify/reminder-policy.ts';
-import { DEFAULT_CONFIG } from '../../../main/flows/config.ts';
+import { DEFAULT_CONFIG } from '../../../main/shared/config.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, mergeConfig } from '../../../main/flows/config.ts';
+import { DEFAULT_CONFIG, mergeConfig } from '../../../main/shared/config.ts';
 import { parseDockerReference } from '../../../main/shared/image-reference.ts';
 import type { CertificateIdentity } from '../../../main/trust/certificate.ts';
 import { anchoredRegExp, checkIdentity, deriveIdentity, escapeRegExp, identityFor, type IdentityPolicy } from '../../../main/trust/identity-policy.ts';

@@ -4,8 +4,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { readFileLimited } from '../shared/bounded.ts';
-import { CodedError } from '../shared/errors.ts';
+import { readFileLimited } from './bounded.ts';
+import { CodedError } from './errors.ts';
 
 export const SYSTEM_CONFIG = '/etc/vespera-updates/config.yaml';
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';

@@ -11,7 +11,7 @@ import {
   mergeConfig,
   parseConfigText,
   registrySettings,
-} from '../../../main/flows/config.ts';
+} from '../../../main/shared/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
