@@ -4,13 +4,27 @@
 
 import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
+import { applyCommand, checkCommand } from './commands/check.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { migrateCommand } from './commands/migrate.ts';
 import { policyCommand } from './commands/policy.ts';
+import { rollbackCommand } from './commands/rollback.ts';
 import { statusCommand } from './commands/status.ts';
 import { verifyBundleCommand } from './commands/verify-bundle.ts';
 import { verifyCommand } from './commands/verify.ts';
 
 /** Every command, in the order --help lists them. */
-const COMMANDS: readonly Command[] = [statusCommand, verifyCommand, policyCommand(), verifyBundleCommand];
+const COMMANDS: readonly Command[] = [
+  statusCommand,
+  checkCommand,
+  applyCommand,
+  migrateCommand,
+  rollbackCommand,
+  doctorCommand,
+  verifyCommand,
+  policyCommand(),
+  verifyBundleCommand,
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

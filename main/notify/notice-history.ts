@@ -4,13 +4,11 @@
 // A file that is damaged, too large or from a future version is reported and treated as empty, so
 // the worst a broken file can do is let one notice be repeated; it never stops notifications.
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { readFileLimited } from '../shared/bounded.ts';
 import { CodedError, describeError } from '../shared/errors.ts';
 import { isSha256Digest } from '../shared/image-reference.ts';
+import { userStateDir, writeUserFile } from '../shared/user-files.ts';
 import { NOTICE_KINDS, type NoticeKind } from './notices.ts';
 import { EMPTY_HISTORY, MAX_HISTORY_ENTRIES, type HistoryEntry, type NoticeHistory } from './reminder-policy.ts';
 
@@ -23,8 +21,7 @@ const MAX_SUBJECT = 1024;
 
 /** `$XDG_STATE_HOME/vespera-updates/notifications.json`; XDG says to ignore a relative XDG_STATE_HOME. */
 export function historyFile(env: NodeJS.ProcessEnv = process.env): string {
-  const stateHome = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(env.HOME || homedir(), '.local', 'state');
-  return join(stateHome, 'vespera-updates', 'notifications.json');
+  return join(userStateDir(env), 'notifications.json');
 }
 
 /** The history in `file`: empty when there is none yet, empty with a `problem` when it is unusable. */
@@ -93,19 +90,9 @@ function entryProblem(raw: unknown): string | undefined {
 /** Writes `history` to `file` through a temporary file and a rename, so a crash leaves the old one whole. */
 export async function writeHistory(file: string, history: NoticeHistory): Promise<void> {
   const text = `${JSON.stringify({ version: HISTORY_VERSION, entries: history.entries }, null, 1)}\n`;
-  const temp = join(dirname(file), `.${randomBytes(6).toString('hex')}.notifications.json.tmp`);
   try {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
+    await writeUserFile(file, text);
   } catch (error) {
-    await unlink(temp).catch(() => {});
     throw new HistoryError('history-unwritable', `${file} could not be written (${describeError(error)}); notices may repeat after a restart until the folder is writable.`, { cause: error });
   }
 }

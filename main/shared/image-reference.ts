@@ -100,3 +100,26 @@ function invalid(input: string, why: string): ImageReferenceError {
     `"${input}" is not a valid image reference: ${why}. Write it like ghcr.io/OWNER/IMAGE:TAG.`,
   );
 }
+
+/**
+ * Suffixes of the variants an image family publishes side by side (the Vespera images of
+ * IMAGE-SIGNING.md, and Universal Blue's naming): `vespera`, `vespera-nvidia`, … `vespera-dx-nvidia-open`.
+ * All variants come from one source repository and carry the same signer.
+ */
+export const VARIANT_SUFFIXES = ['', '-nvidia', '-nvidia-open', '-dx', '-dx-nvidia', '-dx-nvidia-open'] as const;
+const VARIANT_SUFFIX = /(?:-dx)?(?:-nvidia(?:-open)?)?$/;
+
+/** The family's base name: `vespera` for `vespera-dx-nvidia`. */
+export function variantBase(name: string): string {
+  return name.replace(VARIANT_SUFFIX, '');
+}
+
+/** Every variant repository of the image's family, on the same registry and owner. */
+export function variantFamily(ref: DockerReference): string[] {
+  const parts = ref.repository.split('/');
+  const name = parts.pop() ?? '';
+  const base = variantBase(name);
+  const prefix = [ref.registry, ...parts].join('/');
+  if (base === '') return [repositoryName(ref)];
+  return VARIANT_SUFFIXES.map((suffix) => `${prefix}/${base}${suffix}`);
+}

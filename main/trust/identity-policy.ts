@@ -3,7 +3,7 @@
 
 import type { Config, FamilySettings, RegistrySettings } from '../shared/config.ts';
 import { GITHUB_ISSUER, familyFor, registrySettings } from '../shared/config.ts';
-import { repositoryName, type DockerReference } from '../shared/image-reference.ts';
+import { repositoryName, variantBase, type DockerReference } from '../shared/image-reference.ts';
 import type { CertificateIdentity } from './certificate.ts';
 import { TrustError } from './errors.ts';
 
@@ -114,9 +114,6 @@ export function describeIdentity(policy: IdentityPolicy): string {
   return policy.workflowRef ? `${who} on ${policy.workflowRef}` : who;
 }
 
-// Universal Blue-style variant suffixes, longest combinations first.
-const VARIANT_SUFFIX = /(?:-dx)?(?:-nvidia(?:-open)?)?$/;
-
 /**
  * The identity to expect when nobody configured one: for a GitHub package `HOST/OWNER/NAME`, a
  * workflow of `https://github.com/OWNER/BASE` where BASE is NAME without `-dx`/`-nvidia`/`-nvidia-open`.
@@ -127,7 +124,7 @@ export function deriveIdentity(ref: DockerReference, settings: RegistrySettings)
   const parts = ref.repository.split('/');
   if (parts.length !== 2) return undefined;
   const [owner = '', name = ''] = parts;
-  const base = name.replace(VARIANT_SUFFIX, '');
+  const base = variantBase(name);
   if (base === '' || owner === '') return undefined;
   return {
     issuer: GITHUB_ISSUER,

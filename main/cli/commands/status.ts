@@ -1,17 +1,24 @@
 // `vespera-updates status`: the host's deployments the way `rpm-ostree status` shows them (booted
 // marked, image reference, digest, version and date, pinned, staged), plus how the OS checks signatures.
 
+import type { SignatureView, StatusSnapshot } from '../../../preload/contract.ts';
+import { ImageChecks } from '../../flows/image-checks.ts';
+import { UpdateWatch } from '../../flows/update-watch.ts';
 import { connectHost, deploymentJson, type CachedUpdate, type Deployment, type HostState } from '../../host/index.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command, type CommandIO } from '../command.ts';
+import { openCliSession } from '../terminal.ts';
 
-const HELP = `usage: vespera-updates status [--json] [--booted]
+const HELP = `usage: vespera-updates status [--json] [--booted] [--no-verify]
 
 Shows the system's deployments like rpm-ostree status: the booted one marked ●, each with its image
-reference, digest, version and date, and whether it is pinned or staged for the next boot.
+reference, digest, version and date, and whether it is pinned or staged for the next boot; then who
+signed each image (verified now, by digest) and who enforces signatures on this host.
 
 Options:
-  --json     print the state as JSON (deployments with imageReference, imageDigest, version, …)
-  --booted   only the booted deployment
+  --json       print the state as JSON (deployments with imageReference, imageDigest, version,
+               signature, …; plus health, headline, enforcement and notices)
+  --booted     only the booted deployment
+  --no-verify  do not check signatures (no network): only what rpm-ostree reports
 `;
 
 function date(seconds: number | undefined): string {
@@ -108,20 +115,83 @@ export function statusJson(state: HostState, bootedOnly: boolean): Record<string
   };
 }
 
+function signatureLine(view: SignatureView): string {
+  switch (view.status) {
+    case 'verified': {
+      const s = view.signer;
+      const who = !s ? 'unknown' : s.kind === 'key' ? `key ${s.identity}` : `${s.workflow ?? s.identity}${s.sourceRepository ? ` of ${s.sourceRepository}` : ''}${s.commit ? ` at ${s.commit.slice(0, 12)}` : ''}`;
+      const log = view.transparencyLog ? `; Rekor entry ${view.transparencyLog.logIndex}` : '';
+      return `signed by ${who}${log}${view.visibleToOs === false ? ' (cosign 3 bundle: invisible to rpm-ostree)' : ''}`;
+    }
+    case 'failed':
+      return `FAILED (${view.failure?.code ?? ''}): ${view.failure?.message ?? ''}`;
+    case 'not-applicable':
+      return 'not a registry image';
+    default:
+      return view.status;
+  }
+}
+
+/** rpm-ostree's view plus what Vespera Updates found: signatures per deployment and who enforces. */
+export function verifiedText(state: HostState, snapshot: StatusSnapshot, bootedOnly: boolean): string {
+  const lines = statusText(state, bootedOnly).trimEnd().split('\n');
+  const out: string[] = [`Health: ${snapshot.headline}`, `Enforcement: ${snapshot.enforcement.summary}`];
+  const byOrigin = new Map(snapshot.deployments.map((d) => [d.id, d]));
+  const shown = bootedOnly ? state.deployments.filter((d) => d.booted) : state.deployments;
+  let index = -1;
+  for (const line of lines) {
+    if (/^[● ] \S/.test(line)) index += 1;
+    out.push(line);
+    const current = shown[index];
+    const view = current ? byOrigin.get(current.id) : undefined;
+    if (view && /^\s+Signature: /.test(line)) out.push(`${'Checked now'.padStart(25)}: ${signatureLine(view.signature)}`);
+  }
+  for (const notice of snapshot.notices) out.push(`! ${notice.message}`);
+  return `${out.join('\n')}\n`;
+}
+
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'show the deployments and how their signatures are checked',
+  summary: 'show the deployments, who signed them and who enforces signatures',
   help: HELP,
   async run(argv: string[], io: CommandIO): Promise<number> {
-    const { values } = parseCommandArgs('status', argv, { json: { type: 'boolean' }, booted: { type: 'boolean' } }, { max: 0 });
-    const client = await connectHost({ reactivate: false });
+    const { values } = parseCommandArgs('status', argv, { json: { type: 'boolean' }, booted: { type: 'boolean' }, 'no-verify': { type: 'boolean' } }, { max: 0 });
+    const bootedOnly = values.booted ?? false;
+    if (values['no-verify']) {
+      const client = await connectHost({ reactivate: false });
+      try {
+        if (values.json) writeJson(io, statusJson(client.state, bootedOnly));
+        else io.stdout.write(statusText(client.state, bootedOnly));
+        return EXIT.ok;
+      } finally {
+        await client.close();
+      }
+    }
+    const session = await openCliSession(io);
+    const watch = new UpdateWatch(session, new ImageChecks(session.config, session.trust));
     try {
-      const state = client.state;
-      if (values.json) writeJson(io, statusJson(state, values.booted ?? false));
-      else io.stdout.write(statusText(state, values.booted ?? false));
+      await watch.start();
+      const snapshot = await watch.settle();
+      const state = session.host.state;
+      if (values.json) {
+        const views = new Map(snapshot.deployments.map((d) => [d.id, d]));
+        const base = statusJson(state, bootedOnly);
+        writeJson(io, {
+          ...base,
+          deployments: (base.deployments as Array<Record<string, unknown>>).map((d) => ({ ...d, signature: views.get(String(d.id))?.signature ?? null })),
+          health: snapshot.health,
+          headline: snapshot.headline,
+          enforcement: snapshot.enforcement,
+          update: snapshot.update ?? null,
+          notices: snapshot.notices,
+        });
+      } else {
+        io.stdout.write(verifiedText(state, snapshot, bootedOnly));
+      }
       return EXIT.ok;
     } finally {
-      await client.close();
+      watch.close();
+      await session.close();
     }
   },
 };

@@ -1,0 +1,89 @@
+// `vespera-updates check` and `vespera-updates apply`: look for an update and verify it by digest
+// (optionally staging it), and restart into a staged update once its digest verifies again.
+
+import { ImageChecks } from '../../flows/image-checks.ts';
+import { UpdateWatch } from '../../flows/update-watch.ts';
+import type { FlowSession } from '../../flows/session.ts';
+import { EXIT, parseCommandArgs, writeJson, type Command, type CommandIO } from '../command.ts';
+import { confirm, endProgress, FLOW_EXIT, openCliSession, progressPrinter } from '../terminal.ts';
+
+const CHECK_HELP = `usage: vespera-updates check [--stage] [--json]
+
+Asks rpm-ostree for updates, looks up the image tag this host follows in its registry, and verifies
+the exact digest it names now against the expected signer. With --stage, a verified update is
+staged (by digest and held until you restart from Vespera Updates where the app enforces signatures).
+
+Options:
+  --stage   stage the update when it verifies
+  --json    print the outcome and the host's status as JSON
+
+Exit codes: 0 up to date, or a signed update is available/staged; 1 the check could not be made;
+            2 wrong usage; 3 attention: an update failed its signature check, or the host is unverified.
+`;
+
+const APPLY_HELP = `usage: vespera-updates apply [--yes] [--json]
+
+Restarts the computer into the staged update, after verifying its digest once more. An update held
+by Vespera Updates (finalization locked) is released only when it verifies.
+
+Exit codes: 0 restarting; 1 not applied (the message says why); 2 wrong usage; 4 not confirmed.
+`;
+
+async function withWatch<T>(io: CommandIO, work: (session: FlowSession, watch: UpdateWatch) => Promise<T>): Promise<T> {
+  const session = await openCliSession(io);
+  const watch = new UpdateWatch(session, new ImageChecks(session.config, session.trust));
+  try {
+    await watch.start();
+    await watch.settle();
+    return await work(session, watch);
+  } finally {
+    watch.close();
+    await session.close();
+  }
+}
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'look for an update and verify its signature by digest',
+  help: CHECK_HELP,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('check', argv, { stage: { type: 'boolean' }, json: { type: 'boolean' } }, { max: 0 });
+    const json = values.json === true;
+    return await withWatch(io, async (_session, watch) => {
+      watch.onProgress(progressPrinter(io, json));
+      let outcome = await watch.check();
+      if (values.stage && outcome.ok && watch.snapshot().health === 'update-available') outcome = await watch.stage();
+      endProgress(io, json);
+      const snapshot = await watch.settle();
+      if (json) writeJson(io, { ...outcome, status: snapshot });
+      else io.stdout.write(`${outcome.message}\n${snapshot.notices.map((n) => `! ${n.message}\n`).join('')}`);
+      if (snapshot.health === 'needs-attention' || snapshot.health === 'unverified') return FLOW_EXIT.attention;
+      return outcome.ok || outcome.code === 'update-not-verified' ? (outcome.ok ? EXIT.ok : FLOW_EXIT.attention) : EXIT.failure;
+    });
+  },
+};
+
+export const applyCommand: Command = {
+  name: 'apply',
+  summary: 'restart into the staged update once its digest verifies',
+  help: APPLY_HELP,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('apply', argv, { yes: { type: 'boolean' }, json: { type: 'boolean' } }, { max: 0 });
+    const json = values.json === true;
+    return await withWatch(io, async (session, watch) => {
+      const staged = session.host.state.staged;
+      if (staged && !values.yes && !(await confirm(io, `Restart now into ${staged.version ?? staged.imageDigest ?? 'the staged update'}?`))) {
+        const message = 'Not restarted: you did not confirm (use --yes when not at a terminal).';
+        if (json) writeJson(io, { ok: false, code: 'not-confirmed', message });
+        else io.stderr.write(`${message}\n`);
+        return FLOW_EXIT.declined;
+      }
+      watch.onProgress(progressPrinter(io, json));
+      const outcome = await watch.restartNow();
+      endProgress(io, json);
+      if (json) writeJson(io, outcome);
+      else io.stdout.write(`${outcome.message}\n`);
+      return outcome.ok ? EXIT.ok : EXIT.failure;
+    });
+  },
+};

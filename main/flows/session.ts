@@ -1,0 +1,49 @@
+// What every flow works with: the configuration, a connected host client, the trust context and
+// where this host's files live (/etc, or the test world's etc root). Opened once per CLI run or app.
+
+import { connectHost, type HostClient } from '../host/index.ts';
+import { policyPaths, type PolicyPaths } from '../policy/host-files.ts';
+import type { HelperSite } from '../policy/helper-client.ts';
+import { loadConfig, type Config } from '../shared/config.ts';
+import { userStateDir } from '../shared/user-files.ts';
+import { createTrustContext, type TrustContext } from '../trust/index.ts';
+
+export interface FlowSession {
+  readonly config: Config;
+  readonly env: NodeJS.ProcessEnv;
+  readonly host: HostClient;
+  readonly trust: TrustContext;
+  /** policy.json, registries.d and keys of this host. */
+  readonly policy: PolicyPaths;
+  /** Where the privileged helper writes: pkexec on a host, directly under the world's root in tests. */
+  readonly helperSite: HelperSite;
+  /** This user's state folder ($XDG_STATE_HOME/vespera-updates). */
+  readonly stateDir: string;
+  readonly now: () => Date;
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Shown by rpm-ostree as the client (`vespera-updates`, `vespera-updates-cli`). */
+  readonly clientId?: string;
+  readonly now?: () => Date;
+}
+
+export async function openSession(options: SessionOptions = {}): Promise<FlowSession> {
+  const env = options.env ?? process.env;
+  const config = await loadConfig(env);
+  const trust = await createTrustContext(config, env);
+  const host = await connectHost({ clientId: options.clientId ?? 'vespera-updates' });
+  return {
+    config,
+    env,
+    host,
+    trust,
+    policy: policyPaths(config.world?.etcRoot ?? '/etc'),
+    helperSite: config.world ? { world: config.world } : {},
+    stateDir: userStateDir(env),
+    now: options.now ?? (() => new Date()),
+    close: () => host.close(),
+  };
+}

@@ -1,0 +1,565 @@
+// The signed-update watch: whenever the host's deployments or cached update change, find the exact
+// digest that will boot, verify it (once per digest), classify the host, and publish a snapshot;
+// plus the update actions: check, stage (by digest), restart now (finalizing only what verified), discard.
+
+import type { ActionId, Notice, OperationOutcome, ProgressEvent, StatusSnapshot } from '../../preload/contract.ts';
+import { HostError, type Deployment, type HostState, type Transaction } from '../host/index.ts';
+import { describeError } from '../shared/errors.ts';
+import { repositoryName, type DockerReference } from '../shared/image-reference.ts';
+import { isVerified } from '../trust/index.ts';
+import { readAppState, type AppState } from './app-state.ts';
+import { enforcementOf, type Enforcement } from './enforcement.ts';
+import { failureOf, type Expectation, type ImageChecks, type ResolvedImage } from './image-checks.ts';
+import { followTransaction, type ProgressListener } from './progress.ts';
+import type { FlowSession } from './session.ts';
+import { deploymentView, enforcementView, isoTime, signatureView, type CheckState } from './views.ts';
+
+export interface WatchOptions {
+  /** App-enforced mode: stage verified updates (held until restart) without asking. */
+  readonly automaticStaging?: () => boolean;
+  readonly log?: (line: string) => void;
+}
+
+interface AvailableUpdate {
+  readonly resolved: ResolvedImage;
+}
+
+/** Registry image of a deployment, when it follows one. */
+export function imageOf(deployment: Deployment | undefined): DockerReference | undefined {
+  return deployment?.refspec?.kind === 'container' ? deployment.refspec.image : undefined;
+}
+
+function checkKey(image: DockerReference, platformDigest: string): string {
+  return `${repositoryName(image)}@${platformDigest}`;
+}
+
+export const AUTOMATIC_POLICY_FIX =
+  "sudo sed -i 's/^#\\?AutomaticUpdatePolicy=.*/AutomaticUpdatePolicy=check/' /etc/rpm-ostreed.conf && sudo rpm-ostree reload";
+
+export class UpdateWatch {
+  readonly #session: FlowSession;
+  readonly #checks: ImageChecks;
+  readonly #options: WatchOptions;
+  readonly #checkStates = new Map<string, CheckState>();
+  readonly #expectations = new Map<string, Expectation>();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #snapshotListeners = new Set<(s: StatusSnapshot) => void>();
+  readonly #progressListeners = new Set<ProgressListener>();
+  readonly #autoStaged = new Set<string>();
+  #appState: AppState = { appEnforced: [] };
+  #enforcement: Enforcement | undefined;
+  #available: AvailableUpdate | undefined;
+  #lastCheck: { at: Date; ok: boolean; message: string } | undefined;
+  #operation: { kind: ProgressEvent['operation']; title: string; percent?: number; message?: string } | undefined;
+  #snapshot: StatusSnapshot | undefined;
+  #refreshing: Promise<void> | undefined;
+  #refreshAgain = false;
+  #offHost: (() => void) | undefined;
+  #closed = false;
+
+  constructor(session: FlowSession, checks: ImageChecks, options: WatchOptions = {}) {
+    this.#session = session;
+    this.#checks = checks;
+    this.#options = options;
+  }
+
+  /** Reads the state, starts the first checks, and follows the host from then on. */
+  async start(): Promise<StatusSnapshot> {
+    this.#offHost = this.#session.host.onChange(() => void this.refresh());
+    await this.refresh();
+    return this.snapshot();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#offHost?.();
+    this.#snapshotListeners.clear();
+    this.#progressListeners.clear();
+  }
+
+  snapshot(): StatusSnapshot {
+    this.#snapshot ??= this.#build();
+    return this.#snapshot;
+  }
+
+  onSnapshot(listener: (s: StatusSnapshot) => void): () => void {
+    this.#snapshotListeners.add(listener);
+    return () => this.#snapshotListeners.delete(listener);
+  }
+
+  onProgress(listener: ProgressListener): () => void {
+    this.#progressListeners.add(listener);
+    return () => this.#progressListeners.delete(listener);
+  }
+
+  /** Resolves once every signature check started so far has an answer (the CLI waits on this). */
+  async settle(): Promise<StatusSnapshot> {
+    while (this.#pending.size > 0 || this.#refreshing) {
+      await Promise.allSettled([...this.#pending, this.#refreshing]);
+    }
+    return this.snapshot();
+  }
+
+  /** The check result for a deployment, or for the available update, when there is one. */
+  checkOf(deployment: Deployment): CheckState | undefined {
+    const image = imageOf(deployment);
+    return image && deployment.imageDigest ? this.#checkStates.get(checkKey(image, deployment.imageDigest)) : undefined;
+  }
+
+  get available(): (ResolvedImage & { check?: CheckState }) | undefined {
+    if (!this.#available) return undefined;
+    const check = this.#checkStates.get(checkKey(this.#available.resolved.image, this.#available.resolved.platformDigest));
+    return { ...this.#available.resolved, ...(check ? { check } : {}) };
+  }
+
+  get enforcement(): Enforcement | undefined {
+    return this.#enforcement;
+  }
+
+  /** Re-reads enforcement and starts checks for digests not yet known. Coalesces concurrent calls. */
+  refresh(): Promise<void> {
+    if (this.#refreshing) {
+      this.#refreshAgain = true;
+      return this.#refreshing;
+    }
+    this.#refreshing = (async () => {
+      do {
+        this.#refreshAgain = false;
+        try {
+          await this.#refreshOnce();
+        } catch (error) {
+          this.#options.log?.(`watch: refresh failed: ${describeError(error)}`);
+        }
+      } while (this.#refreshAgain && !this.#closed);
+    })().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #refreshOnce(): Promise<void> {
+    const host = this.#session.host.state;
+    this.#appState = await readAppState(this.#session.stateDir);
+    this.#enforcement = await enforcementOf(host.booted, this.#session.policy, this.#appState);
+    for (const deployment of [host.booted, host.staged, host.rollback]) {
+      const image = imageOf(deployment);
+      if (deployment && image && deployment.imageDigest) {
+        await this.#expect(image);
+        this.#startCheck(checkKey(image, deployment.imageDigest), () => this.#checks.checkDeployment(deployment));
+      }
+    }
+    const avail = this.#available?.resolved;
+    if (avail && [host.booted?.imageDigest, host.staged?.imageDigest].includes(avail.platformDigest)) this.#available = undefined;
+    this.#publish();
+    this.#maybeAutoStage(host);
+  }
+
+  async #expect(image: DockerReference): Promise<Expectation> {
+    const key = repositoryName(image);
+    let expectation = this.#expectations.get(key);
+    if (!expectation) {
+      expectation = await this.#checks.expectationFor(image);
+      this.#expectations.set(key, expectation);
+    }
+    return expectation;
+  }
+
+  #startCheck(key: string, run: () => Promise<Awaited<ReturnType<ImageChecks['checkDeployment']>>>, fresh = false): void {
+    const known = this.#checkStates.get(key);
+    if (known && !fresh) return;
+    this.#checkStates.set(key, { status: 'checking' });
+    const work = run()
+      .then((result) => {
+        this.#checkStates.set(key, result ? { status: 'done', result, at: this.#session.now() } : { status: 'not-applicable', why: 'not a registry image' });
+      })
+      .catch((error: unknown) => {
+        this.#checkStates.set(key, { status: 'done', result: failureOf({ registry: '', repository: key }, error), at: this.#session.now() });
+      })
+      .finally(() => {
+        this.#pending.delete(work);
+        this.#publish();
+        this.#maybeAutoStage(this.#session.host.state);
+      });
+    this.#pending.add(work);
+  }
+
+  #emitProgress(event: ProgressEvent): void {
+    if (this.#operation) {
+      this.#operation = { ...this.#operation, ...(event.percent !== undefined ? { percent: event.percent } : {}), ...(event.message ? { message: event.message } : {}) };
+    }
+    for (const listener of this.#progressListeners) listener(event);
+    this.#publish();
+  }
+
+  async #run<T>(kind: ProgressEvent['operation'], title: string, work: () => Promise<T>): Promise<T> {
+    this.#operation = { kind, title };
+    this.#publish();
+    try {
+      return await work();
+    } finally {
+      this.#operation = undefined;
+      this.#publish();
+    }
+  }
+
+  /** Asks rpm-ostree to check, then resolves the booted image's tag and verifies what it names now. */
+  async check(): Promise<OperationOutcome> {
+    return await this.#run('check', 'Checking for updates', async () => {
+      const host = this.#session.host;
+      const image = imageOf(host.state.booted);
+      let hostProblem: string | undefined;
+      if (host.state.daemon === 'running') {
+        try {
+          const outcome = await followTransaction(await host.checkForUpdate(), 'check', 'Asking rpm-ostree for updates', (e) => this.#emitProgress(e));
+          if (!outcome.ok) hostProblem = outcome.error.message;
+        } catch (error) {
+          hostProblem = describeError(error);
+        }
+      }
+      if (!image?.tag) {
+        const message = hostProblem ?? 'This host does not follow a registry image tag; there is nothing for Vespera Updates to check.';
+        this.#lastCheck = { at: this.#session.now(), ok: hostProblem === undefined, message };
+        return { ok: hostProblem === undefined, message, ...(hostProblem ? { code: 'check-failed' } : {}) };
+      }
+      this.#emitProgress({ operation: 'check', step: 'Looking up the image in its registry' });
+      let resolved: ResolvedImage;
+      try {
+        resolved = await this.#checks.resolve(image);
+      } catch (error) {
+        const failure = failureOf(image, error);
+        this.#lastCheck = { at: this.#session.now(), ok: false, message: failure.message };
+        return { ok: false, code: failure.code, message: failure.message };
+      }
+      const state = host.state;
+      if (resolved.platformDigest === state.booted?.imageDigest || resolved.platformDigest === state.staged?.imageDigest) {
+        this.#available = undefined;
+        const staged = resolved.platformDigest === state.staged?.imageDigest;
+        const message = staged ? 'The newest build is already staged for the next restart.' : 'Up to date: this host runs the newest build.';
+        this.#lastCheck = { at: this.#session.now(), ok: true, message };
+        await this.refresh();
+        return { ok: true, message };
+      }
+      this.#available = { resolved };
+      await this.#expect(image);
+      this.#emitProgress({ operation: 'check', step: 'Verifying the update’s signature' });
+      this.#startCheck(checkKey(image, resolved.platformDigest), () => this.#checks.checkResolved(resolved, { fresh: true }), true);
+      await this.settle();
+      const check = this.available?.check;
+      const verified = check?.status === 'done' && isVerified(check.result);
+      const version = resolved.version ?? resolved.platformDigest;
+      const message = verified
+        ? `A signed update is available: ${version}.`
+        : `An update (${version}) is available, but it failed its signature check and will not be installed: ${check?.status === 'done' && !isVerified(check.result) ? check.result.message : 'unknown reason'}`;
+      this.#lastCheck = { at: this.#session.now(), ok: true, message };
+      this.#publish();
+      return { ok: verified, message, ...(verified ? {} : { code: 'update-not-verified' }) };
+    });
+  }
+
+  /**
+   * Stages the verified update. Where the app enforces (keyless-only images) it deploys that exact
+   * digest, finalization-locked; elsewhere rpm-ostree upgrades and the app verifies what it staged.
+   */
+  async stage(): Promise<OperationOutcome> {
+    const available = this.available;
+    if (!available) return { ok: false, code: 'nothing-available', message: 'There is no update to stage; check for updates first.' };
+    if (available.check?.status !== 'done' || !isVerified(available.check.result)) {
+      return { ok: false, code: 'update-not-verified', message: 'The available update has not passed its signature check, so it will not be staged.' };
+    }
+    const appEnforced = this.#enforcement?.mode === 'app-enforced';
+    return await this.#run('stage', 'Staging the update', async () => {
+      let transaction: Transaction;
+      try {
+        transaction = appEnforced
+          ? await this.#session.host.deployDigest(available.digest, { lockFinalization: true })
+          : await this.#session.host.stageUpdate();
+      } catch (error) {
+        return hostFailure(error, 'Nothing was staged.');
+      }
+      const outcome = await followTransaction(transaction, 'stage', appEnforced ? 'Staging the verified digest' : 'Staging the update', (e) => this.#emitProgress(e));
+      if (!outcome.ok) return { ok: false, code: outcome.error.code, message: `${outcome.error.message} Nothing was staged.`, hostState: 'The host is as it was.' };
+      await this.refresh();
+      await this.settle();
+      const staged = this.#session.host.state.staged;
+      const check = staged ? this.checkOf(staged) : undefined;
+      if (!staged) return { ok: true, message: outcome.messages.at(-1) ?? 'No update was staged.' };
+      if (check?.status === 'done' && !isVerified(check.result)) {
+        return { ok: false, code: check.result.code, message: `What rpm-ostree staged failed its signature check: ${check.result.message} Discard it.` };
+      }
+      return {
+        ok: true,
+        message: `Staged ${staged.version ?? staged.imageDigest ?? ''}: restart to apply it.${staged.finalizationLocked ? ' It is held until you restart from Vespera Updates.' : ''}`,
+        rebootRequired: true,
+      };
+    });
+  }
+
+  /** Boots the staged update now, finalizing a held one only when its digest verified (fresh check). */
+  async restartNow(): Promise<OperationOutcome> {
+    const host = this.#session.host;
+    const staged = host.state.staged;
+    if (!staged) {
+      if (host.state.pending) return await this.#reboot();
+      return { ok: false, code: 'nothing-staged', message: 'Nothing is waiting for a restart.' };
+    }
+    const image = imageOf(staged);
+    if (image && staged.imageDigest) {
+      const key = checkKey(image, staged.imageDigest);
+      this.#startCheck(key, () => this.#checks.checkDeployment(staged, { fresh: true }), true);
+      await this.settle();
+      const check = this.#checkStates.get(key);
+      if (check?.status !== 'done' || !isVerified(check.result)) {
+        const why = check?.status === 'done' && !isVerified(check.result) ? check.result.message : 'it could not be checked';
+        return { ok: false, code: 'update-not-verified', message: `The staged update is not verified (${why}); it was not applied. Discard it or check again.` };
+      }
+    }
+    if (!staged.finalizationLocked) return await this.#reboot();
+    return await this.#run('restart', 'Restarting into the verified update', async () => {
+      try {
+        const outcome = await followTransaction(await host.finalizeDeployment(staged), 'restart', 'Releasing the verified update', (e) => this.#emitProgress(e));
+        if (!outcome.ok) return { ok: false, code: outcome.error.code, message: `${outcome.error.message} The computer was not restarted.` };
+        return { ok: true, message: 'Restarting into the verified update.' };
+      } catch (error) {
+        return hostFailure(error, 'The computer was not restarted.');
+      }
+    });
+  }
+
+  async #reboot(): Promise<OperationOutcome> {
+    try {
+      await this.#session.host.reboot();
+      return { ok: true, message: 'Restarting.' };
+    } catch (error) {
+      return hostFailure(error, 'The computer was not restarted.');
+    }
+  }
+
+  /** Removes the staged deployment (`Cleanup(pending-deploy)`): the next boot is the current system. */
+  async discardStaged(): Promise<OperationOutcome> {
+    if (!this.#session.host.state.staged) return { ok: false, code: 'nothing-staged', message: 'There is no staged update to discard.' };
+    return await this.#run('discard', 'Discarding the staged update', async () => {
+      try {
+        const outcome = await followTransaction(await this.#session.host.cleanup(['pending-deploy']), 'discard', 'Removing the staged deployment', (e) => this.#emitProgress(e));
+        if (!outcome.ok) return { ok: false, code: outcome.error.code, message: outcome.error.message };
+        await this.refresh();
+        return { ok: true, message: 'The staged update was discarded; the next boot is the current system.' };
+      } catch (error) {
+        return hostFailure(error, 'Nothing was discarded.');
+      }
+    });
+  }
+
+  #maybeAutoStage(host: HostState): void {
+    const available = this.available;
+    if (
+      this.#closed ||
+      this.#operation ||
+      this.#enforcement?.mode !== 'app-enforced' ||
+      !(this.#options.automaticStaging?.() ?? false) ||
+      host.staged ||
+      host.activeTransaction ||
+      !available ||
+      available.check?.status !== 'done' ||
+      !isVerified(available.check.result) ||
+      this.#autoStaged.has(available.platformDigest)
+    ) {
+      return;
+    }
+    this.#autoStaged.add(available.platformDigest);
+    const work = this.stage().then((outcome) => this.#options.log?.(`watch: automatic staging: ${outcome.message}`));
+    this.#pending.add(work);
+    void work.finally(() => this.#pending.delete(work));
+  }
+
+  #publish(): void {
+    const next = this.#build();
+    const changed = JSON.stringify(next) !== JSON.stringify(this.#snapshot);
+    this.#snapshot = next;
+    if (changed) for (const listener of this.#snapshotListeners) listener(next);
+  }
+
+  #build(): StatusSnapshot {
+    return buildSnapshot({
+      host: this.#session.host.state,
+      enforcement: this.#enforcement,
+      checkOf: (d) => this.checkOf(d),
+      expectationOf: (image) => this.#expectations.get(repositoryName(image)),
+      available: this.available,
+      lastCheck: this.#lastCheck,
+      operation: this.#operation,
+    });
+  }
+}
+
+function hostFailure(error: unknown, consequence: string): OperationOutcome {
+  if (error instanceof HostError) return { ok: false, code: error.code, message: `${error.message} ${consequence}` };
+  return { ok: false, code: 'unknown', message: `${describeError(error)} ${consequence}` };
+}
+
+export interface SnapshotFacts {
+  readonly host: HostState;
+  readonly enforcement: Enforcement | undefined;
+  readonly checkOf: (d: Deployment) => CheckState | undefined;
+  readonly expectationOf: (image: DockerReference) => Expectation | undefined;
+  readonly available: (ResolvedImage & { check?: CheckState }) | undefined;
+  readonly lastCheck?: { at: Date; ok: boolean; message: string } | undefined;
+  readonly operation?: { title: string; percent?: number; message?: string } | undefined;
+}
+
+/** The classification: one health state, a plain headline, the actions that make sense now. Pure. */
+export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
+  const { host, enforcement } = facts;
+  const view = (d: Deployment, role: 'booted' | 'staged' | 'rollback' | 'other') => {
+    const image = imageOf(d);
+    return deploymentView(d, role, signatureView(facts.checkOf(d), image ? facts.expectationOf(image) : undefined));
+  };
+  const deployments = host.deployments.map((d) =>
+    view(d, d.booted ? 'booted' : d.staged ? 'staged' : d.id === host.rollback?.id ? 'rollback' : 'other'),
+  );
+  const enforcementV = enforcement
+    ? enforcementView(enforcement)
+    : { mode: 'none' as const, summary: 'Not known yet', detail: 'Vespera Updates is reading the host’s signature policy.' };
+  const notices: Notice[] = [];
+  const actions: ActionId[] = [];
+  const transaction = facts.operation
+    ? { title: facts.operation.title, ...(facts.operation.percent !== undefined ? { percent: facts.operation.percent } : {}), ...(facts.operation.message ? { message: facts.operation.message } : {}), ownedByApp: true }
+    : host.activeTransaction
+      ? { title: host.activeTransaction.method, ownedByApp: host.activeTransaction.byThisClient }
+      : undefined;
+
+  if (host.daemon === 'gone' && host.deployments.length === 0) {
+    return {
+      health: 'no-daemon',
+      headline: 'rpm-ostreed is not running, so the host cannot be checked',
+      detail: 'Vespera Updates starts it again as soon as it can; if this stays, run: systemctl status rpm-ostreed',
+      deployments,
+      enforcement: enforcementV,
+      automaticUpdatePolicy: host.automaticUpdatePolicy,
+      notices,
+      actions: ['doctor'],
+    };
+  }
+
+  const booted = host.booted;
+  const staged = host.staged;
+  const stagedCheck = staged ? facts.checkOf(staged) : undefined;
+  const bootedCheck = booted ? facts.checkOf(booted) : undefined;
+  const available = facts.available;
+  let health: StatusSnapshot['health'];
+  let headline: string;
+  let detail: string | undefined;
+  let update: StatusSnapshot['update'];
+
+  if (staged && stagedCheck) {
+    const signature = signatureView(stagedCheck, imageOf(staged) ? facts.expectationOf(imageOf(staged) as DockerReference) : undefined);
+    const failed = stagedCheck.status === 'done' && !isVerified(stagedCheck.result);
+    update = {
+      state: failed ? 'failed' : 'ready',
+      ...(staged.version ? { version: staged.version } : {}),
+      ...(isoTime(staged.timestamp) ? { timestamp: isoTime(staged.timestamp) as string } : {}),
+      ...(staged.origin ? { imageReference: staged.origin } : {}),
+      digest: staged.imageDigest ?? staged.checksum,
+      signature,
+    };
+    if (failed) {
+      health = 'needs-attention';
+      headline = `The staged update ${staged.version ?? ''} failed its signature check: discard it`.replace('  ', ' ');
+      detail = signature.failure?.message;
+      notices.push({ code: 'staged-not-verified', severity: 'critical', message: `Do not restart into the staged update: ${signature.failure?.message ?? ''}`, action: 'discard-staged' });
+      actions.push('discard-staged', 'open-details', 'doctor');
+    } else if (stagedCheck.status === 'checking') {
+      health = 'checking';
+      headline = `Checking the signature of the staged update ${staged.version ?? ''}`.trim();
+      actions.push('open-details');
+    } else {
+      health = 'update-ready';
+      headline = `Signed update ready: restart to apply ${staged.version ?? staged.imageDigest ?? ''}`.trim();
+      actions.push('restart-now', 'open-details', 'discard-staged');
+    }
+    if (!staged.finalizationLocked && enforcement?.mode === 'app-enforced') {
+      notices.push({
+        code: 'staged-outside-app',
+        severity: failed ? 'critical' : 'warning',
+        message: 'This update was staged outside Vespera Updates (the automatic timer or a terminal), so it is not held: any restart boots it.',
+        ...(failed ? { action: 'discard-staged' as const } : {}),
+      });
+    }
+  } else if (available && available.check?.status === 'done') {
+    const signature = signatureView(available.check, facts.expectationOf(available.image));
+    const verified = isVerified(available.check.result);
+    update = {
+      state: verified ? 'available' : 'failed',
+      ...(available.version ? { version: available.version } : {}),
+      digest: available.platformDigest,
+      signature,
+    };
+    if (verified) {
+      health = 'update-available';
+      headline = `Signed update available: ${available.version ?? available.platformDigest}`;
+      actions.push('stage-update', 'open-details');
+    } else {
+      health = 'needs-attention';
+      headline = `An update is available but failed its signature check; it will not be installed`;
+      detail = signature.failure?.message;
+      actions.push('open-details', 'doctor');
+    }
+  } else if (!booted) {
+    health = 'checking';
+    headline = 'Reading the host';
+  } else if (bootedCheck?.status === 'checking' || (!bootedCheck && imageOf(booted))) {
+    health = 'checking';
+    headline = 'Checking the signature of the running system';
+  } else if (bootedCheck?.status === 'done' && !isVerified(bootedCheck.result)) {
+    health = enforcement?.mode === 'none' ? 'unverified' : 'needs-attention';
+    headline = `The running system's signature does not check out`;
+    detail = bootedCheck.result.message;
+    actions.push('open-details', 'doctor');
+  } else if (enforcement?.mode === 'none') {
+    health = 'unverified';
+    headline = bootedCheck?.status === 'done' ? 'Signed, but nothing enforces signatures on this host' : 'This host boots unverified images';
+    detail = enforcement.detail;
+  } else {
+    health = 'signed-current';
+    headline = `Up to date and signed: ${booted.version ?? booted.imageDigest ?? booted.checksum}`;
+  }
+
+  if (enforcement?.mode === 'none' && imageOf(booted)) {
+    actions.push('migrate');
+    notices.push({ code: 'unverified-host', severity: 'warning', message: enforcement.summary, action: 'migrate' });
+  }
+  if (enforcement?.mode === 'app-enforced' && (host.automaticUpdatePolicy === 'stage' || host.automaticUpdatePolicy === 'apply')) {
+    notices.push({
+      code: 'automatic-policy-stages',
+      severity: 'warning',
+      message: `rpm-ostree's automatic updates (AutomaticUpdatePolicy=${host.automaticUpdatePolicy}) stage updates without Vespera's check. Set it to check: ${AUTOMATIC_POLICY_FIX}`,
+    });
+  }
+  if (enforcement?.mode === 'key-enforced' && bootedCheck?.status === 'done' && isVerified(bootedCheck.result) && !bootedCheck.result.visibleToRpmOstree) {
+    notices.push({
+      code: 'signature-invisible-to-os',
+      severity: 'warning',
+      message: 'This image is signed only in cosign 3’s bundle format, which rpm-ostree cannot see; the OS will refuse its updates. The publisher must sign with --new-bundle-format=false --use-signing-config=false.',
+      action: 'doctor',
+    });
+  }
+  if (facts.lastCheck && !facts.lastCheck.ok) notices.push({ code: 'check-failed', severity: 'warning', message: facts.lastCheck.message, action: 'check-now' });
+
+  if (!actions.includes('check-now')) actions.push('check-now');
+  if (host.rollback && !actions.includes('rollback')) actions.push('rollback');
+  if (!actions.includes('doctor')) actions.push('doctor');
+  if (transaction) health = health === 'needs-attention' ? health : 'busy';
+
+  return {
+    health,
+    headline,
+    ...(detail ? { detail } : {}),
+    deployments,
+    ...(update ? { update } : {}),
+    enforcement: enforcementV,
+    ...(transaction ? { transaction } : {}),
+    automaticUpdatePolicy: host.automaticUpdatePolicy,
+    notices,
+    actions,
+    ...(facts.lastCheck ? { checkedAt: facts.lastCheck.at.toISOString() } : {}),
+  };
+}
