@@ -17,7 +17,16 @@ function installedPath(): string | undefined {
   }
 }
 
-export async function electronBinary(): Promise<string> {
+/**
+ * The binary's path. When it cannot be had, says why in one line and exits, or (exitOnFailure
+ * false) throws so the caller can fall back to the web demo.
+ */
+export async function electronBinary(options: { exitOnFailure?: boolean } = {}): Promise<string> {
+  const giveUp = (message: string): never => {
+    console.error(message);
+    if (options.exitOnFailure !== false) process.exit(1);
+    throw new Error(message);
+  };
   const found = installedPath();
   if (found) return found;
   console.error('vespera-updates: fetching the Electron binary (once)…');
@@ -25,13 +34,7 @@ export async function electronBinary(): Promise<string> {
     await promisify(execFile)(process.execPath, [join(ELECTRON, 'install.js')], { timeout: 300_000 });
   } catch (error) {
     const reason = ((error as { stderr?: string }).stderr ?? String(error)).trim().split('\n')[0];
-    console.error(`vespera-updates: the Electron binary could not be downloaded (${reason}); the web demo needs no Electron: npm run demo -- --web`);
-    process.exit(1);
+    giveUp(`vespera-updates: the Electron binary could not be downloaded (${reason}); the web demo needs no Electron: npm run demo -- --web`);
   }
-  const path = installedPath();
-  if (!path) {
-    console.error('vespera-updates: Electron reported success but its binary is missing; remove node_modules/electron and run npm ci.');
-    process.exit(1);
-  }
-  return path;
+  return installedPath() ?? giveUp('vespera-updates: Electron reported success but its binary is missing; remove node_modules/electron and run npm ci.');
 }

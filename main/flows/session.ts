@@ -34,7 +34,10 @@ export async function openSession(options: SessionOptions = {}): Promise<FlowSes
   const env = options.env ?? process.env;
   const config = await loadConfig(env);
   const trust = await createTrustContext(config, env);
-  const host = await connectHost({ clientId: options.clientId ?? 'vespera-updates' });
+  const host = await connectHost({
+    clientId: options.clientId ?? 'vespera-updates',
+    ...(env.DBUS_SYSTEM_BUS_ADDRESS ? { busAddress: env.DBUS_SYSTEM_BUS_ADDRESS } : {}),
+  });
   return {
     config,
     env,

@@ -524,7 +524,8 @@ export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
   }
 
   if (enforcement?.mode === 'none' && imageOf(booted)) {
-    actions.push('migrate');
+    // Making the host verify comes before anything else it could do.
+    actions.unshift('migrate');
     notices.push({ code: 'unverified-host', severity: 'warning', message: enforcement.summary, action: 'migrate' });
   }
   if (enforcement?.mode === 'app-enforced' && (host.automaticUpdatePolicy === 'stage' || host.automaticUpdatePolicy === 'apply')) {

@@ -1,0 +1,260 @@
+// The contract of preload/contract.ts served by the flows: every command the windows may invoke and
+// every event they follow, plus the desktop notifications that speak for the watch. The Electron IPC
+// handlers and the web bridge both answer through one UiBackend, so the tray and the demo run the same code.
+
+import type {
+  CommandInput,
+  CommandName,
+  CommandOutput,
+  EventName,
+  Events,
+  OperationOutcome,
+  Settings,
+  StatusSnapshot,
+  VesperaApi,
+  View,
+} from '../../preload/contract.ts';
+import { UpdateNotifier } from '../notify/update-notifier.ts';
+import { describeError } from '../shared/errors.ts';
+import { isSha256Digest } from '../shared/image-reference.ts';
+import { readAppState, writeAppState } from './app-state.ts';
+import { runDoctor } from './doctor.ts';
+import { ImageChecks } from './image-checks.ts';
+import { migrationPreview, planMigration, runMigration, type MigrationOutcome, type MigrationPlan } from './migration.ts';
+import { planRollback, rollbackPreview, runRollback } from './rollback.ts';
+import { openSession, type FlowSession } from './session.ts';
+import { UpdateWatch } from './update-watch.ts';
+import { signedBy } from './views.ts';
+
+export interface AutostartControl {
+  get(): Promise<boolean>;
+  set(enabled: boolean): Promise<void>;
+}
+
+export interface UiBackendOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Start-at-login lives with the app shell (XDG autostart files). */
+  readonly autostart?: AutostartControl;
+  /** Desktop notifications (default on). */
+  readonly notifications?: boolean;
+  /** First update check after start, then every `checkEveryMs` (defaults 20 s and 6 h). */
+  readonly firstCheckAfterMs?: number;
+  readonly checkEveryMs?: number;
+  /** The app shell shows a window (a notification's Details button). */
+  readonly showWindow?: (view: View) => void;
+  readonly log?: (line: string) => void;
+}
+
+const PLAN_LIFETIME_MS = 30 * 60_000;
+const MAX_PLANS = 8;
+
+/** A migration's outcome as the wizard shows it. */
+function migrationOutcomeView(outcome: MigrationOutcome): OperationOutcome {
+  const hostState =
+    outcome.hostState === 'as-planned'
+      ? outcome.rebootRequired
+        ? 'Migrated; restart to boot the verified image.'
+        : 'Migrated; nothing needs a restart.'
+      : outcome.hostState === 'as-before'
+        ? 'The host is exactly as it was before the migration.'
+        : 'Undoing the migration partly failed; the message says what is left to do.';
+  return { ok: outcome.ok, message: outcome.message, ...(outcome.code ? { code: outcome.code } : {}), hostState, rebootRequired: outcome.rebootRequired };
+}
+
+export class UiBackend implements VesperaApi {
+  readonly #session: FlowSession;
+  readonly #checks: ImageChecks;
+  readonly #watch: UpdateWatch;
+  readonly #options: UiBackendOptions;
+  readonly #listeners = new Map<EventName, Set<(payload: never) => void>>();
+  readonly #plans = new Map<string, { plan: MigrationPlan; at: number }>();
+  readonly #timers: NodeJS.Timeout[] = [];
+  #notifier: UpdateNotifier | undefined;
+  #automaticStaging: boolean;
+
+  private constructor(session: FlowSession, options: UiBackendOptions, automaticStaging: boolean) {
+    this.#session = session;
+    this.#options = options;
+    this.#checks = new ImageChecks(session.config, session.trust);
+    this.#automaticStaging = automaticStaging;
+    this.#watch = new UpdateWatch(session, this.#checks, {
+      automaticStaging: () => this.#automaticStaging,
+      ...(options.log ? { log: options.log } : {}),
+    });
+  }
+
+  static async start(options: UiBackendOptions = {}): Promise<UiBackend> {
+    const session = await openSession({ ...(options.env ? { env: options.env } : {}), clientId: 'vespera-updates' });
+    const state = await readAppState(session.stateDir);
+    const backend = new UiBackend(session, options, state.automaticStaging ?? session.config.updates.automaticStaging);
+    await backend.#begin();
+    return backend;
+  }
+
+  async #begin(): Promise<void> {
+    this.#watch.onSnapshot((snapshot) => {
+      this.#emit('status.changed', snapshot);
+      void this.#speak(snapshot);
+    });
+    this.#watch.onProgress((event) => this.#emit('operation.progress', event));
+    await this.#watch.start();
+    if (this.#options.notifications !== false) {
+      try {
+        this.#notifier = await UpdateNotifier.open({ reminders: this.#session.config.reminders, env: this.#session.env });
+        this.#notifier.onAction((event) => {
+          if (event.action === 'restart') {
+            void this.#watch.restartNow().then((outcome) => this.#options.log?.(`restart from a notification: ${outcome.message}`));
+          } else {
+            this.#navigate('details');
+          }
+        });
+      } catch (error) {
+        this.#options.log?.(`notifications are off: ${describeError(error)}`);
+      }
+    }
+    void this.#speak(this.#watch.snapshot());
+    const check = (): void => {
+      if (!this.#session.host.state.activeTransaction) void this.#watch.check();
+    };
+    this.#timers.push(setTimeout(check, this.#options.firstCheckAfterMs ?? 20_000).unref());
+    this.#timers.push(setInterval(check, this.#options.checkEveryMs ?? 6 * 3_600_000).unref());
+  }
+
+  snapshot(): StatusSnapshot {
+    return this.#watch.snapshot();
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#watch.close();
+    this.#listeners.clear();
+    await this.#notifier?.close();
+    await this.#session.close();
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(event, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  #emit<E extends EventName>(event: E, payload: Events[E]): void {
+    for (const listener of this.#listeners.get(event) ?? []) (listener as (p: Events[E]) => void)(payload);
+  }
+
+  #navigate(view: View): void {
+    this.#emit('navigate', { view });
+    this.#options.showWindow?.(view);
+  }
+
+  /** What the watch has to say to the desktop, through the reminder policy. */
+  async #speak(snapshot: StatusSnapshot): Promise<void> {
+    const notifier = this.#notifier;
+    if (!notifier) return;
+    const update = snapshot.update;
+    if (update && isSha256Digest(update.digest)) {
+      if (update.state === 'ready' && update.signature.status === 'verified') {
+        await notifier.notify({ kind: 'update-ready', digest: update.digest, version: update.version ?? update.digest, signedBy: signedBy(update.signature) });
+        return;
+      }
+      if (update.state === 'failed') {
+        await notifier.notify({
+          kind: 'verification-failed',
+          digest: update.digest,
+          reason: update.signature.failure?.message ?? 'the signature does not verify',
+          ...(update.version ? { version: update.version } : {}),
+        });
+        return;
+      }
+    }
+    if (snapshot.health !== 'update-ready') await notifier.withdraw('update-ready');
+    if (snapshot.health === 'unverified') {
+      const booted = snapshot.deployments.find((d) => d.role === 'booted');
+      if (booted?.imageReference) await notifier.notify({ kind: 'unverified-host', image: booted.imageReference });
+    } else {
+      await notifier.withdraw('unverified-host');
+    }
+  }
+
+  async invoke<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>> {
+    return (await this.#dispatch(command, input as never)) as CommandOutput<C>;
+  }
+
+  async #dispatch(command: CommandName, input: never): Promise<unknown> {
+    switch (command) {
+      case 'status.get':
+        return this.#watch.snapshot();
+      case 'update.check':
+        return await this.#watch.check();
+      case 'update.stage':
+        return await this.#watch.stage();
+      case 'update.restartNow':
+        return await this.#watch.restartNow();
+      case 'update.discardStaged':
+        return await this.#watch.discardStaged();
+      case 'migration.preview': {
+        const plan = await planMigration(this.#session, this.#checks, input);
+        this.#remember(plan);
+        return migrationPreview(plan);
+      }
+      case 'migration.run': {
+        const { planId } = input as CommandInput<'migration.run'>;
+        const entry = this.#plans.get(planId);
+        if (!entry || Date.now() - entry.at > PLAN_LIFETIME_MS) {
+          return { ok: false, code: 'plan-expired', message: 'This plan is no longer current; review the migration again.' } satisfies OperationOutcome;
+        }
+        this.#plans.delete(planId);
+        const outcome = await runMigration(this.#session, this.#checks, entry.plan, (event) => this.#emit('operation.progress', event));
+        await this.#watch.refresh();
+        return migrationOutcomeView(outcome);
+      }
+      case 'rollback.preview':
+        return rollbackPreview(await planRollback(this.#session, this.#checks));
+      case 'rollback.run': {
+        const outcome = await runRollback(this.#session, input, (event) => this.#emit('operation.progress', event));
+        await this.#watch.refresh();
+        return outcome;
+      }
+      case 'host.reboot':
+        try {
+          await this.#session.host.reboot();
+          return { ok: true, message: 'Restarting.' } satisfies OperationOutcome;
+        } catch (error) {
+          return { ok: false, code: (error as { code?: string }).code ?? 'unknown', message: describeError(error) } satisfies OperationOutcome;
+        }
+      case 'doctor.run':
+        return await runDoctor(this.#session, this.#checks);
+      case 'settings.get':
+        return await this.#settings();
+      case 'settings.set':
+        return await this.#changeSettings(input);
+    }
+  }
+
+  #remember(plan: MigrationPlan): void {
+    this.#plans.set(plan.id, { plan, at: Date.now() });
+    while (this.#plans.size > MAX_PLANS) this.#plans.delete(this.#plans.keys().next().value as string);
+  }
+
+  async #settings(): Promise<Settings> {
+    return { autostart: (await this.#options.autostart?.get()) ?? false, automaticStaging: this.#automaticStaging };
+  }
+
+  async #changeSettings(change: Partial<Settings>): Promise<Settings> {
+    if (change.autostart !== undefined) {
+      if (!this.#options.autostart) throw Object.assign(new Error('Start at login is managed by the desktop app, not here.'), { code: 'unsupported' });
+      await this.#options.autostart.set(change.autostart);
+    }
+    if (change.automaticStaging !== undefined) {
+      const state = await readAppState(this.#session.stateDir);
+      await writeAppState(this.#session.stateDir, { ...state, automaticStaging: change.automaticStaging });
+      this.#automaticStaging = change.automaticStaging;
+      void this.#watch.refresh();
+    }
+    return await this.#settings();
+  }
+}
