@@ -184,13 +184,27 @@ async function planKeyMode(
 ): Promise<MigrationPlan> {
   const to = formatRefspec(imageRefspec('signed', base.image));
   const plan = { ...base, to, mode: 'key-enforced' as const, modeReason: `Key-enforced mode: the image carries a signature by the publisher key ${signingKey.path.split('/').pop() ?? ''}, which the OS can check itself on every update.` };
+  // A policy that already requires a signature for this image (and looks for it) needs no change:
+  // the OS checks its own key, as on the way back from a temporary unverified reference.
+  const current = await inspectPolicy(session.policy, base.image);
+  if (current.image?.imageSigned.outcome === 'requires-signature' && current.image.attachments?.enabled) {
+    if (booted?.origin === to) return blocked(plan, 'This host already follows this image signed, and its policy already enforces it: there is nothing to migrate.');
+    const steps = [
+      verifyStep(base),
+      `The signature policy already requires a signature for this image (${current.image.why}); nothing to write.`,
+      `Rebase to ${to}; rpm-ostree checks the signature itself.`,
+      'Check that rpm-ostree staged exactly the verified digest.',
+      'Restart to boot it, now or later.',
+    ];
+    return { ...plan, modeReason: 'Key-enforced mode: this host’s policy already requires a signature for the image.', statements: [], steps, warnings: [], canRun: true };
+  }
   const family = variantFamily(base.image);
   let keyPlan: KeyEnforcedPlan;
   try {
     const keyText = (await readFileLimited(signingKey.path, 16 * 1024)).toString('utf8');
     const keyName = defaultKeyName(family);
-    const current = await readPolicyHostState(session.policy, [keyName]);
-    keyPlan = planKeyEnforced(current, {
+    const state = await readPolicyHostState(session.policy, [keyName]);
+    keyPlan = planKeyEnforced(state, {
       family,
       scope: request.scope ?? 'per-variant',
       ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}),

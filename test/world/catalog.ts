@@ -74,6 +74,8 @@ const FORMATS: Record<Variant, { format: ImageFormat; platforms: readonly Platfo
 export const OLD = { version: '42.20261101.0', created: '2026-11-01T04:00:00Z' } as const;
 export const CURRENT = { version: '42.20261115.0', created: '2026-11-15T04:00:00Z' } as const;
 export const NEWER = { version: '42.20261125.0', created: '2026-11-25T04:00:00Z' } as const;
+/** The vespera-nvidia build tagged `forked`: signed by another repository's workflow. */
+export const FORKED_VERSION = '42.20261124.0';
 
 function variantReleases(variant: Variant): Release[] {
   const signatures = KEY_SIGNED_VARIANTS.includes(variant) ? [OFFICIAL, PUBLISHER_KEY] : [OFFICIAL];
@@ -85,7 +87,7 @@ function variantReleases(variant: Variant): Release[] {
     releases.push(
       { ...NEWER, tags: [NEWER.version], signatures, note: 'a newer build; update scenarios move latest here' },
       {
-        version: '42.20261124.0',
+        version: FORKED_VERSION,
         created: '2026-11-24T04:00:00Z',
         tags: ['forked'],
         signatures: [keylessBy(`https://github.com/mallory/vespera`)],

@@ -2,7 +2,7 @@
 // arrive, what the host runs and how its /etc looks. `world run --scenario NAME` picks one.
 
 import type { HostSpec } from '../sim/host-spec.ts';
-import { CURRENT, NEWER, OLD } from './catalog.ts';
+import { CURRENT, FORKED_VERSION, NEWER, OLD } from './catalog.ts';
 
 export interface Scenario {
   readonly name: string;
@@ -75,6 +75,20 @@ export const SCENARIOS: readonly Scenario[] = [
       cachedUpdate: 'upgrade',
       deployments: [
         { repository: NVIDIA, release: NEWER.version, staged: true },
+        { repository: NVIDIA, release: CURRENT.version, booted: true },
+        { repository: NVIDIA, release: OLD.version },
+      ],
+    },
+  },
+  {
+    name: 'staged-forked',
+    description: "latest was replaced by a build that another repository's workflow signed, and the automatic timer staged it.",
+    retag: { 'acme/vespera-nvidia:latest': FORKED_VERSION },
+    host: {
+      automaticUpdatePolicy: 'stage',
+      cachedUpdate: 'upgrade',
+      deployments: [
+        { repository: NVIDIA, release: FORKED_VERSION, staged: true },
         { repository: NVIDIA, release: CURRENT.version, booted: true },
         { repository: NVIDIA, release: OLD.version },
       ],
