@@ -3,6 +3,7 @@
 
 import { execFile } from 'node:child_process';
 import type { DoctorCheck, DoctorReport } from '../../preload/contract.ts';
+import type { HostState } from '../host/index.ts';
 import { inspectPolicy, type PolicyReport } from '../policy/policy-report.ts';
 import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, parseDockerReference, repositoryName, type DockerReference } from '../shared/image-reference.ts';
@@ -10,7 +11,7 @@ import { isVerified, type VerificationResult } from '../trust/index.ts';
 import { readAppState } from './app-state.ts';
 import { enforcementOf } from './enforcement.ts';
 import { failureOf, type ImageChecks } from './image-checks.ts';
-import type { FlowSession } from './session.ts';
+import type { PartialSession } from './session.ts';
 import { AUTOMATIC_POLICY_FIX, imageOf } from './update-watch.ts';
 
 export interface DoctorOptions {
@@ -35,8 +36,8 @@ const fail = (id: string, title: string, summary: string, evidence: string[], fi
   fix,
 });
 
-export async function runDoctor(session: FlowSession, checks: ImageChecks, options: DoctorOptions = {}): Promise<DoctorReport> {
-  const state = session.host.state;
+export async function runDoctor(session: PartialSession, checks: ImageChecks, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const state = session.host?.state;
   const results: DoctorCheck[] = [];
   const guard = async (id: string, title: string, run: () => DoctorCheck | DoctorCheck[] | Promise<DoctorCheck | DoctorCheck[]>): Promise<void> => {
     try {
@@ -47,18 +48,21 @@ export async function runDoctor(session: FlowSession, checks: ImageChecks, optio
     }
   };
 
-  let image: DockerReference | undefined = imageOf(state.booted);
+  let image: DockerReference | undefined = imageOf(state?.booted);
   if (options.image) image = parseDockerReference(options.image.replace(/^(ostree-image-signed:docker:\/\/|ostree-unverified-registry:|docker:\/\/)/, ''));
   const policy = await inspectPolicy(session.policy, image);
 
   await guard('daemon', 'rpm-ostreed answers', () =>
-    state.daemon === 'running'
+    state?.daemon === 'running'
       ? pass('daemon', 'rpm-ostreed answers', `rpm-ostreed is running (${state.daemonName ?? ''}).`)
-      : fail('daemon', 'rpm-ostreed answers', 'rpm-ostreed is not on the system bus.', [], { text: 'Start it and look at its log.', command: 'systemctl start rpm-ostreed; journalctl -u rpm-ostreed -n 50' }),
+      : fail('daemon', 'rpm-ostreed answers', 'rpm-ostreed does not answer on the system bus.', session.hostProblem ? [session.hostProblem] : [], {
+          text: 'Start it and look at its log; on a system that is not Fedora Atomic there is no rpm-ostreed.',
+          command: 'systemctl start rpm-ostreed; journalctl -u rpm-ostreed -n 50',
+        }),
   );
-  await guard('transaction', 'No transaction is stuck', () => transactionCheck(session));
+  if (state) await guard('transaction', 'No transaction is stuck', () => transactionCheck(state));
   await guard('policy-syntax', 'containers-policy.json loads', () => policySyntaxCheck(policy));
-  await guard('policy-loopholes', 'The policy covers this image', () => policyCoverageCheck(policy, state.booted?.refspec?.kind === 'container' ? state.booted.refspec.verification : undefined));
+  await guard('policy-loopholes', 'The policy covers this image', () => policyCoverageCheck(policy, state?.booted?.refspec?.kind === 'container' ? state.booted.refspec.verification : undefined));
   await guard('registries-d', 'containers/image looks for cosign signatures', () => attachmentsCheck(policy));
   if (image) {
     const target = image;
@@ -68,7 +72,7 @@ export async function runDoctor(session: FlowSession, checks: ImageChecks, optio
     results.push(skip('signature', 'The image is signed by whom you expect', 'This host does not follow a registry image, and none was named.'));
   }
   await guard('sigstore', 'Sigstore’s services answer', async () => await sigstoreCheck(session, options.probeTimeoutMs ?? 5000));
-  await guard('automatic-updates', 'Automatic updates go through the check', async () => {
+  if (state) await guard('automatic-updates', 'Automatic updates go through the check', async () => {
     const enforcement = await enforcementOf(state.booted, session.policy, await readAppState(session.stateDir));
     const stages = state.automaticUpdatePolicy === 'stage' || state.automaticUpdatePolicy === 'apply';
     if (enforcement.mode === 'app-enforced' && stages) {
@@ -79,7 +83,7 @@ export async function runDoctor(session: FlowSession, checks: ImageChecks, optio
     }
     return pass('automatic-updates', 'Automatic updates go through the check', `AutomaticUpdatePolicy=${state.automaticUpdatePolicy}; ${enforcement.summary}.`);
   });
-  if (state.staged) {
+  if (state?.staged) {
     const staged = state.staged;
     await guard('staged', 'The staged update is signed', async () => {
       const result = await checks.checkDeployment(staged, { fresh: true });
@@ -93,8 +97,8 @@ export async function runDoctor(session: FlowSession, checks: ImageChecks, optio
   return { ranAt: session.now().toISOString(), checks: results };
 }
 
-function transactionCheck(session: FlowSession): DoctorCheck {
-  const active = session.host.state.activeTransaction;
+function transactionCheck(state: HostState): DoctorCheck {
+  const active = state.activeTransaction;
   if (!active) return pass('transaction', 'No transaction is stuck', 'rpm-ostree is idle.');
   return fail('transaction', 'No transaction is stuck', `rpm-ostree is busy with ${active.method}; if it does not finish, it blocks every update.`, [`started by ${active.initiator}`], {
     text: 'Wait for it; if it hangs, cancel it.',
@@ -153,7 +157,7 @@ function attachmentsCheck(policy: PolicyReport): DoctorCheck {
   });
 }
 
-async function registryCheck(session: FlowSession, image: DockerReference, timeoutMs: number): Promise<DoctorCheck> {
+async function registryCheck(session: PartialSession, image: DockerReference, timeoutMs: number): Promise<DoctorCheck> {
   const title = 'The registry answers';
   const settings = session.trust.settingsFor(image.registry);
   const scheme = settings.insecure || /^(127\.|localhost|\[::1\])/.test(image.registry) ? 'http' : 'https';
@@ -242,7 +246,7 @@ async function existingTags(checks: ImageChecks, image: DockerReference): Promis
   }
 }
 
-async function sigstoreCheck(session: FlowSession, timeoutMs: number): Promise<DoctorCheck> {
+async function sigstoreCheck(session: PartialSession, timeoutMs: number): Promise<DoctorCheck> {
   const title = 'Sigstore’s services answer';
   if (session.config.trust.trustedRoot) {
     return skip('sigstore', title, `A custom trusted root is configured (${session.config.trust.trustedRoot}); checks need no Sigstore service.`);

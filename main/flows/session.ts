@@ -5,6 +5,7 @@ import { connectHost, type HostClient } from '../host/index.ts';
 import { policyPaths, type PolicyPaths } from '../policy/host-files.ts';
 import type { HelperSite } from '../policy/helper-client.ts';
 import { loadConfig, type Config } from '../shared/config.ts';
+import { describeError } from '../shared/errors.ts';
 import { userStateDir } from '../shared/user-files.ts';
 import { createTrustContext, type TrustContext } from '../trust/index.ts';
 
@@ -30,23 +31,43 @@ export interface SessionOptions {
   readonly now?: () => Date;
 }
 
+/** A session whose host may be missing: the doctor still has things to say without rpm-ostreed. */
+export type PartialSession = Omit<FlowSession, 'host'> & { readonly host?: HostClient; readonly hostProblem?: string };
+
 export async function openSession(options: SessionOptions = {}): Promise<FlowSession> {
+  const partial = await openPartialSession(options, true);
+  if (!partial.host) throw new Error('unreachable: the host was required');
+  return partial as FlowSession;
+}
+
+/** Like openSession, but a host that cannot be reached is reported instead of thrown. */
+export async function openPartialSession(options: SessionOptions = {}, requireHost = false): Promise<PartialSession> {
   const env = options.env ?? process.env;
   const config = await loadConfig(env);
   const trust = await createTrustContext(config, env);
-  const host = await connectHost({
-    clientId: options.clientId ?? 'vespera-updates',
-    ...(env.DBUS_SYSTEM_BUS_ADDRESS ? { busAddress: env.DBUS_SYSTEM_BUS_ADDRESS } : {}),
-  });
+  let host: HostClient | undefined;
+  let hostProblem: string | undefined;
+  try {
+    host = await connectHost({
+      clientId: options.clientId ?? 'vespera-updates',
+      ...(env.DBUS_SYSTEM_BUS_ADDRESS ? { busAddress: env.DBUS_SYSTEM_BUS_ADDRESS } : {}),
+    });
+  } catch (error) {
+    if (requireHost) throw error;
+    hostProblem = describeError(error);
+  }
   return {
     config,
     env,
-    host,
+    ...(host ? { host } : {}),
+    ...(hostProblem ? { hostProblem } : {}),
     trust,
     policy: policyPaths(config.world?.etcRoot ?? '/etc'),
     helperSite: config.world ? { world: config.world } : {},
     stateDir: userStateDir(env),
     now: options.now ?? (() => new Date()),
-    close: () => host.close(),
+    close: async () => {
+      await host?.close();
+    },
   };
 }

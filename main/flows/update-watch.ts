@@ -43,6 +43,8 @@ export class UpdateWatch {
   readonly #checkStates = new Map<string, CheckState>();
   readonly #expectations = new Map<string, Expectation>();
   readonly #pending = new Set<Promise<unknown>>();
+  /** The running check per digest, so an operation can wait for the one it needs (never for itself). */
+  readonly #running = new Map<string, Promise<void>>();
   readonly #snapshotListeners = new Set<(s: StatusSnapshot) => void>();
   readonly #progressListeners = new Set<ProgressListener>();
   readonly #autoStaged = new Set<string>();
@@ -164,6 +166,12 @@ export class UpdateWatch {
     return expectation;
   }
 
+  /** Waits for the check of one digest, if one is running. */
+  async #checked(key: string): Promise<CheckState | undefined> {
+    await this.#running.get(key);
+    return this.#checkStates.get(key);
+  }
+
   #startCheck(key: string, run: () => Promise<Awaited<ReturnType<ImageChecks['checkDeployment']>>>, fresh = false): void {
     const known = this.#checkStates.get(key);
     if (known && !fresh) return;
@@ -177,10 +185,12 @@ export class UpdateWatch {
       })
       .finally(() => {
         this.#pending.delete(work);
+        if (this.#running.get(key) === work) this.#running.delete(key);
         this.#publish();
         this.#maybeAutoStage(this.#session.host.state);
       });
     this.#pending.add(work);
+    this.#running.set(key, work);
   }
 
   #emitProgress(event: ProgressEvent): void {
@@ -199,6 +209,8 @@ export class UpdateWatch {
     } finally {
       this.#operation = undefined;
       this.#publish();
+      // Automatic staging waits while an operation runs; it may be due now.
+      this.#maybeAutoStage(this.#session.host.state);
     }
   }
 
@@ -242,9 +254,9 @@ export class UpdateWatch {
       this.#available = { resolved };
       await this.#expect(image);
       this.#emitProgress({ operation: 'check', step: 'Verifying the update’s signature' });
-      this.#startCheck(checkKey(image, resolved.platformDigest), () => this.#checks.checkResolved(resolved, { fresh: true }), true);
-      await this.settle();
-      const check = this.available?.check;
+      const key = checkKey(image, resolved.platformDigest);
+      this.#startCheck(key, () => this.#checks.checkResolved(resolved, { fresh: true }), true);
+      const check = await this.#checked(key);
       const verified = check?.status === 'done' && isVerified(check.result);
       const version = resolved.version ?? resolved.platformDigest;
       const message = verified
@@ -279,9 +291,9 @@ export class UpdateWatch {
       const outcome = await followTransaction(transaction, 'stage', appEnforced ? 'Staging the verified digest' : 'Staging the update', (e) => this.#emitProgress(e));
       if (!outcome.ok) return { ok: false, code: outcome.error.code, message: `${outcome.error.message} Nothing was staged.`, hostState: 'The host is as it was.' };
       await this.refresh();
-      await this.settle();
       const staged = this.#session.host.state.staged;
-      const check = staged ? this.checkOf(staged) : undefined;
+      const stagedImage = imageOf(staged);
+      const check = staged && stagedImage && staged.imageDigest ? await this.#checked(checkKey(stagedImage, staged.imageDigest)) : undefined;
       if (!staged) return { ok: true, message: outcome.messages.at(-1) ?? 'No update was staged.' };
       if (check?.status === 'done' && !isVerified(check.result)) {
         return { ok: false, code: check.result.code, message: `What rpm-ostree staged failed its signature check: ${check.result.message} Discard it.` };
@@ -306,8 +318,7 @@ export class UpdateWatch {
     if (image && staged.imageDigest) {
       const key = checkKey(image, staged.imageDigest);
       this.#startCheck(key, () => this.#checks.checkDeployment(staged, { fresh: true }), true);
-      await this.settle();
-      const check = this.#checkStates.get(key);
+      const check = await this.#checked(key);
       if (check?.status !== 'done' || !isVerified(check.result)) {
         const why = check?.status === 'done' && !isVerified(check.result) ? check.result.message : 'it could not be checked';
         return { ok: false, code: 'update-not-verified', message: `The staged update is not verified (${why}); it was not applied. Discard it or check again.` };
@@ -524,8 +535,9 @@ export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
   }
 
   if (enforcement?.mode === 'none' && imageOf(booted)) {
-    // Making the host verify comes before anything else it could do.
-    actions.unshift('migrate');
+    // Making the host verify comes first, unless a staged update needs a decision now.
+    if (actions.includes('restart-now') || actions.includes('discard-staged')) actions.push('migrate');
+    else actions.unshift('migrate');
     notices.push({ code: 'unverified-host', severity: 'warning', message: enforcement.summary, action: 'migrate' });
   }
   if (enforcement?.mode === 'app-enforced' && (host.automaticUpdatePolicy === 'stage' || host.automaticUpdatePolicy === 'apply')) {

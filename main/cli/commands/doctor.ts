@@ -4,7 +4,8 @@
 import { runDoctor } from '../../flows/doctor.ts';
 import { ImageChecks } from '../../flows/image-checks.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command } from '../command.ts';
-import { FLOW_EXIT, openCliSession } from '../terminal.ts';
+import { openPartialSession } from '../../flows/session.ts';
+import { FLOW_EXIT } from '../terminal.ts';
 
 const HELP = `usage: vespera-updates doctor [IMAGE] [--json]
 
@@ -26,7 +27,7 @@ export const doctorCommand: Command = {
   help: HELP,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('doctor', argv, { json: { type: 'boolean' } }, { max: 1 });
-    const session = await openCliSession(io);
+    const session = await openPartialSession({ env: io.env, clientId: 'vespera-updates-cli' });
     try {
       const report = await runDoctor(session, new ImageChecks(session.config, session.trust), positionals[0] ? { image: positionals[0] } : {});
       if (values.json) {
