@@ -40,15 +40,21 @@ describe('vespera-updates status', () => {
       await world.stop();
     });
 
-    it('shows the deployments like rpm-ostree status: booted marked, staged and its version', async () => {
+    it('shows the deployments like rpm-ostree status: booted marked, staged and its version, who signed each', async () => {
       const result = await run(process.execPath, [...CLI, 'status'], world.processEnv());
       expect(result.code, result.stderr).toBe(0);
       const lines = result.stdout.split('\n');
-      expect(lines.slice(0, 3)).toEqual(['State: idle', 'AutomaticUpdates: stage', 'Deployments:']);
+      expect(lines.slice(0, 5)).toEqual([
+        `Health: Signed update ready: restart to apply ${NEWER.version}`,
+        'Enforcement: Not enforced: this host boots unverified images',
+        'State: idle',
+        'AutomaticUpdates: stage',
+        'Deployments:',
+      ]);
       const booted = lines.findIndex((l) => l.startsWith('● '));
       expect(lines[booted]).toBe(`● ostree-unverified-registry:${world.registry.host}/acme/vespera-nvidia:latest`);
       expect(lines[booted + 2]).toMatch(new RegExp(`^\\s+Version: ${CURRENT.version.replaceAll('.', '\\.')} \\(2026-11-15T04:00:00Z\\)$`));
-      expect(result.stdout).toMatch(new RegExp(`Version: ${NEWER.version.replaceAll('.', '\\.')}[^\\n]*\\n[^\\n]*Signature[^\\n]*\\n\\s+Staged: yes\\n`));
+      expect(result.stdout).toMatch(new RegExp(`Version: ${NEWER.version.replaceAll('.', '\\.')}[^\\n]*\\n[^\\n]*Signature[^\\n]*\\n\\s+Checked now: signed by \\.github/workflows/build\\.yml@refs/heads/main of https://github\\.com/acme/vespera[^\\n]*\\n\\s+Staged: yes\\n`));
       expect(result.stdout).toContain('Signature: not enforced by the OS (ostree-unverified)');
       expect(result.stdout).toMatch(/AvailableUpdate:\n\s+Version: 42\.20261125\.0/);
     });
