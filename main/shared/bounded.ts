@@ -64,3 +64,21 @@ function tooLarge(what: string, maxBytes: number): LimitError {
 function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s` : `${ms} ms`;
 }
+
+/** Reads a fetch() body up to `maxBytes`, cancelling the stream (not buffering on) once it is too big. */
+export async function readBodyLimited(body: ReadableStream<Uint8Array>, maxBytes: number, what: string): Promise<Buffer> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(what, maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}

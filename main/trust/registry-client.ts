@@ -3,7 +3,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RegistrySettings } from '../shared/config.ts';
-import { collectLimited, LimitError } from '../shared/bounded.ts';
+import { LimitError, readBodyLimited } from '../shared/bounded.ts';
 import { describeError } from '../shared/errors.ts';
 import { isSha256Digest, type Sha256Digest } from '../shared/image-reference.ts';
 import { parseAuthChallenge, parseTokenResponse, type AuthChallenge, type IssuedToken } from './auth-challenge.ts';
@@ -440,7 +440,7 @@ export class RegistryClient {
       }
       let body: Buffer;
       try {
-        body = response.body ? await collectLimited(response.body, options.maxBytes, options.what) : Buffer.alloc(0);
+        body = response.body ? await readBodyLimited(response.body, options.maxBytes, options.what) : Buffer.alloc(0);
       } catch (error) {
         if (error instanceof LimitError && error.code === 'too-large') throw new TrustError('unsupported-format', error.message);
         throw error;
