@@ -1,26 +1,8 @@
 // The Electron security settings every window and the session get: sandboxed, isolated renderers,
 // no navigation, no new windows, no permissions, no webviews. Applied once, before any window exists.
 
-import { app, session, shell, type WebPreferences } from 'electron';
+import { app, session, shell } from 'electron';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY, isAppUrl } from './renderer-assets.ts';
-
-export function secureWebPreferences(preload: string): WebPreferences {
-  return {
-    preload,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    experimentalFeatures: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    spellcheck: false,
-    disableBlinkFeatures: 'Auxclick',
-  };
-}
 
 /** Only https links leave the app, and only to the system browser. */
 function openExternally(url: string): void {

@@ -6,7 +6,6 @@ import { BrowserWindow, protocol, type WebContents } from 'electron';
 import { CHANNEL_PREFIX, type View } from '../../preload/contract.ts';
 import type { TrustedSenders } from './ipc.ts';
 import { APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, rendererAsset } from './renderer-assets.ts';
-import { secureWebPreferences } from './security.ts';
 
 /** Must run before the app is ready: app:// behaves like https (standard, secure origin). */
 export function registerAppScheme(): void {
@@ -54,6 +53,8 @@ export class AppWindow {
       this.#window.focus();
       return;
     }
+    // The renderer is untrusted: isolated, sandboxed, no Node, no webviews. Written out here, not
+    // built by a helper, so a reviewer (and the security scanner in the test suite) sees them.
     const window = new BrowserWindow({
       width: 480,
       height: 680,
@@ -62,7 +63,21 @@ export class AppWindow {
       show: false,
       title: 'Vespera Updates',
       autoHideMenuBar: true,
-      webPreferences: secureWebPreferences(this.#preload),
+      webPreferences: {
+        preload: this.#preload,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        experimentalFeatures: false,
+        webviewTag: false,
+        navigateOnDragDrop: false,
+        spellcheck: false,
+        disableBlinkFeatures: 'Auxclick',
+      },
     });
     this.#senders.add(window.webContents);
     window.once('ready-to-show', () => window.show());
