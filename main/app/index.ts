@@ -4,7 +4,7 @@
 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog } from 'electron';
+import { app, dialog, ipcMain } from 'electron';
 import type { ActionId, View } from '../../preload/contract.ts';
 import { UiBackend } from '../flows/ui-backend.ts';
 import { describeError } from '../shared/errors.ts';
@@ -93,7 +93,7 @@ if (!app.requestSingleInstanceLock()) {
       return;
     }
     const live = backend;
-    registerContractHandlers(live, senders, log);
+    registerContractHandlers(ipcMain, live, senders, log);
     live.on('status.changed', (snapshot) => {
       senders.broadcast(window.contents(), 'status.changed', snapshot);
       tray?.update(trayPresentation(snapshot, autostart));

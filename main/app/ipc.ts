@@ -1,7 +1,7 @@
 // The IPC face of the contract: one handler per allow-listed command, answering only our own windows
 // (app:// pages in windows we created) with validated input; events go only to those windows.
 
-import { ipcMain, type WebContents } from 'electron';
+import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import {
   answerInvocation,
   CHANNEL_PREFIX,
@@ -14,34 +14,43 @@ import {
 } from '../../preload/contract.ts';
 import { isAppUrl } from './renderer-assets.ts';
 
+/** The part of Electron's ipcMain the handlers use (passed in, so tests can play Electron). */
+export interface IpcHandlerHost {
+  handle(channel: string, listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>): void;
+}
+
+/** What a sender is identified by: its WebContents id and its frame's URL. */
+export type SenderContents = Pick<WebContents, 'id' | 'once' | 'isDestroyed' | 'send'>;
+
 export class TrustedSenders {
   readonly #ids = new Set<number>();
 
-  add(contents: WebContents): void {
+  add(contents: SenderContents): void {
     this.#ids.add(contents.id);
     contents.once('destroyed', () => this.#ids.delete(contents.id));
   }
 
-  trusts(contents: WebContents, frameUrl: string | undefined): boolean {
+  trusts(contents: Pick<WebContents, 'id'>, frameUrl: string | undefined): boolean {
     return this.#ids.has(contents.id) && frameUrl !== undefined && isAppUrl(frameUrl);
   }
 
   /** Sends an event to every live window of ours. */
-  broadcast<E extends EventName>(all: readonly WebContents[], event: E, payload: Events[E]): void {
+  broadcast<E extends EventName>(all: readonly SenderContents[], event: E, payload: Events[E]): void {
     for (const contents of all) {
       if (this.#ids.has(contents.id) && !contents.isDestroyed()) contents.send(CHANNEL_PREFIX + event, payload);
     }
   }
 }
 
-export function registerContractHandlers(backend: VesperaApi, senders: TrustedSenders, log: (line: string) => void): void {
+export function registerContractHandlers(ipc: IpcHandlerHost, backend: VesperaApi, senders: TrustedSenders, log: (line: string) => void): void {
   for (const command of COMMAND_NAMES) {
-    ipcMain.handle(CHANNEL_PREFIX + command, async (event, input: unknown): Promise<InvokeResult<CommandName>> => {
+    ipc.handle(CHANNEL_PREFIX + command, async (event, ...args): Promise<InvokeResult<CommandName>> => {
       if (!senders.trusts(event.sender, event.senderFrame?.url)) {
         log(`ipc: refused ${command} from an untrusted sender (${event.senderFrame?.url ?? 'no frame'})`);
         return { ok: false, error: { code: 'untrusted-sender', message: 'This page may not control Vespera Updates.' } };
       }
-      return await answerInvocation(backend, command, input);
+      if (args.length > 1) return { ok: false, error: { code: 'invalid-input', message: 'A command takes one argument.' } };
+      return await answerInvocation(backend, command, args[0]);
     });
   }
 }

@@ -5,9 +5,10 @@ import dbus from 'dbus-next';
 
 export async function hasTrayHost(timeoutMs = 2000): Promise<boolean> {
   let bus: dbus.MessageBus | undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
     bus = dbus.sessionBus();
-    bus.on('error', () => {});
+    const failed = new Promise<null>((resolve) => (bus as dbus.MessageBus).on('error', () => resolve(null)));
     const reply = await Promise.race([
       bus.call(
         new dbus.Message({
@@ -19,12 +20,14 @@ export async function hasTrayHost(timeoutMs = 2000): Promise<boolean> {
           body: ['org.kde.StatusNotifierWatcher'],
         }),
       ),
-      new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref()),
+      failed,
+      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs))),
     ]);
     return reply?.body[0] === true;
   } catch {
     return false;
   } finally {
+    clearTimeout(timer);
     bus?.disconnect();
   }
 }
