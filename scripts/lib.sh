@@ -45,21 +45,29 @@ ensure_npm_packages() {
   fi
 }
 
-# Debian packages the test world needs, each with the file that proves it is installed.
-VESPERA_TEST_PACKAGES="dbus-daemon:/usr/bin/dbus-daemon python3-gi:/usr/lib/python3/dist-packages/gi/__init__.py gir1.2-glib-2.0:/usr/lib/x86_64-linux-gnu/girepository-1.0/Gio-2.0.typelib docker-registry:/usr/bin/docker-registry chromium:/usr/bin/chromium skopeo:/usr/bin/skopeo jq:/usr/bin/jq fonts-liberation:/usr/share/fonts/truetype/liberation"
+# Debian packages the test world needs (and with it the demo), each with the file that proves it is
+# installed; the tests need a few more.
+VESPERA_DEMO_PACKAGES="dbus-daemon:/usr/bin/dbus-daemon python3-gi:/usr/lib/python3/dist-packages/gi/__init__.py gir1.2-glib-2.0:girepository docker-registry:/usr/bin/docker-registry"
+VESPERA_TEST_PACKAGES="$VESPERA_DEMO_PACKAGES chromium:/usr/bin/chromium skopeo:/usr/bin/skopeo jq:/usr/bin/jq fonts-liberation:/usr/share/fonts/truetype/liberation"
 
-ensure_test_packages() {
-  missing=""
-  for entry in $VESPERA_TEST_PACKAGES; do
+# ensure_packages WHAT LIST: installs what is missing (as root, with apt-get) or stops with one line.
+ensure_packages() {
+  what=$1; missing=""
+  for entry in $2; do
     pkg=${entry%%:*}; path=${entry#*:}
-    case "$pkg" in gir1.2-glib-2.0) path=$(ls /usr/lib/*/girepository-1.0/Gio-2.0.typelib 2>/dev/null | head -n1); [ -n "$path" ] || path=/nonexistent ;; esac
+    if [ "$path" = girepository ]; then
+      path=$(ls /usr/lib/*/girepository-1.0/Gio-2.0.typelib 2>/dev/null | head -n1); [ -n "$path" ] || path=/nonexistent
+    fi
     [ -e "$path" ] || missing="$missing $pkg"
   done
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    die "setup: the tests need these Debian packages:$missing — install them as root: apt-get install$missing"
+    die "setup: $what needs these Debian packages:$missing — install them as root: apt-get install$missing"
   fi
-  say "setup: installing Debian packages:$missing"
+  say "setup: installing Debian packages for $what:$missing"
   (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends $missing >&2) \
     || die "setup: apt-get could not install$missing; install them and run again."
 }
+
+ensure_test_packages() { ensure_packages "the tests" "$VESPERA_TEST_PACKAGES"; }
+ensure_demo_packages() { ensure_packages "the demo" "$VESPERA_DEMO_PACKAGES"; }
