@@ -29,6 +29,16 @@ describe('start at login', () => {
     expect(existsSync(join(paths.user, DESKTOP_FILE))).toBe(false);
   });
 
+  it('the packaged system entry starts the app hidden, and the toggle understands it', async () => {
+    const packaged = readFileSync(new URL('../../../build/autostart/vespera-updates.desktop', import.meta.url), 'utf8');
+    expect(packaged).toMatch(/^Exec=vespera-updates --hidden$/m);
+    mkdirSync(paths.system[0] ?? '', { recursive: true });
+    writeFileSync(join(paths.system[0] ?? '', DESKTOP_FILE), packaged);
+    expect(await isAutostartEnabled(paths)).toBe(true);
+    await setAutostart(false, 'vespera-updates', paths);
+    expect(await isAutostartEnabled(paths)).toBe(false);
+  });
+
   it('writes its own entry, started hidden, where the system has none', async () => {
     expect(await isAutostartEnabled(paths)).toBe(false);
     await setAutostart(true, '/home/u/bin/vespera-updates', paths);
