@@ -6,13 +6,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import dbus from 'dbus-next';
 import { KEY_SIGNED_VARIANTS, OWNER } from '../world/catalog.ts';
 import { spawnManaged } from '../world/processes.ts';
 import type { World, WorldPart } from '../world/world.ts';
+import { askBusDaemon } from '../../main/shared/bus-daemon.ts';
 import type { DeploymentSpec, HostSpec, OriginSpec } from './host-spec.ts';
 import { hasSignatureTag, pushPlaceholderSignature } from './placeholder-signature.ts';
 import { RPMOSTREE_NAME, SimulatedHost } from './simulated-host.ts';
+
+/** Starting the stand-in runs Python: generous under load. */
+const BUS_TIMEOUT_MS = 30_000;
 
 declare module '../world/world.ts' {
   interface World {
@@ -139,26 +142,6 @@ async function writeSignedEtc(world: World): Promise<void> {
   }
 }
 
-async function busCall(address: string, member: string, signature = '', body: unknown[] = []): Promise<unknown[]> {
-  const bus = dbus.sessionBus({ busAddress: address });
-  bus.on('error', () => {});
-  try {
-    const reply = await bus.call(
-      new dbus.Message({
-        destination: 'org.freedesktop.DBus',
-        path: '/org/freedesktop/DBus',
-        interface: 'org.freedesktop.DBus',
-        member,
-        signature,
-        body,
-      }),
-    );
-    return (reply?.body ?? []) as unknown[];
-  } finally {
-    bus.disconnect();
-  }
-}
-
 async function startHost(world: World, spec: HostSpec): Promise<void> {
   const stateDir = join(world.root, 'rpmostreed');
   const serviceDir = join(world.root, 'buses', 'system-services');
@@ -192,7 +175,7 @@ async function startHost(world: World, spec: HostSpec): Promise<void> {
   );
   await writeFile(join(world.systemBus.policyDir, `${RPMOSTREE_NAME}.conf`), rpmostreePolicy(serviceDir));
   await writeFile(join(world.systemBus.policyDir, `${LOGIND_NAME}.conf`), logindPolicy());
-  await busCall(world.systemBus.address, 'ReloadConfig');
+  await askBusDaemon({ address: world.systemBus.address }, 'ReloadConfig', '', [], BUS_TIMEOUT_MS);
 
   const host = new SimulatedHost(world.systemBus.address, stateDir, world.registry.host);
   world.onStop(() => host.stop());
@@ -203,7 +186,7 @@ async function startHost(world: World, spec: HostSpec): Promise<void> {
     { readyLine: (line) => line === 'ready' },
   ).then(({ process }) => world.onStop(() => process.stop()));
   // Activation, like the first `rpm-ostree status` on a booted machine.
-  const daemon = busCall(world.systemBus.address, 'StartServiceByName', 'su', [RPMOSTREE_NAME, 0]);
+  const daemon = askBusDaemon({ address: world.systemBus.address }, 'StartServiceByName', 'su', [RPMOSTREE_NAME, 0], BUS_TIMEOUT_MS);
   const [logindResult, daemonResult] = await Promise.allSettled([logind, daemon]);
   if (daemonResult.status === 'rejected') {
     throw new Error(`the rpm-ostreed stand-in did not start: ${String(daemonResult.reason)}\n${await host.log()}`, { cause: daemonResult.reason });

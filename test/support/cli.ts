@@ -1,30 +1,52 @@
-// Running `vespera-updates` from source inside a test world, as a person at a shell would: the world's
-// environment, the exit code, and stdout parsed as JSON when asked.
+// Running programs from tests as a person at a shell would: a command with its environment, its exit
+// code or signal, and what it printed; `vespera-updates` from source inside a test world.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { World } from '../world/world.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+export const ROOT = new URL('../../', import.meta.url).pathname;
 
-export interface CliRun {
+export interface ProcessRun {
   readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-export function runCli(world: World, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'main/cli/index.ts', ...args], {
-      cwd: ROOT,
-      env: { ...world.processEnv(), ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Written to the program's standard input, which is then closed (default: nothing). */
+  readonly stdin?: string;
+  /** In a process group of its own, like a job a shell starts (so a test can signal the group). */
+  readonly detached?: boolean;
+  /** Sees everything printed so far after each chunk, with the child (to signal it). */
+  readonly onStdout?: (stdout: string, child: ChildProcess) => void;
+  readonly onStderr?: (stderr: string, child: ChildProcess) => void;
+}
+
+export function runProcess(command: string, args: readonly string[], options: RunOptions = {}): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, detached: options.detached ?? false, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      options.onStdout?.(stdout, child);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      options.onStderr?.(stderr, child);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
   });
+}
+
+/** `vespera-updates ARGS` from source, with the world's environment. */
+export function runCli(world: World, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<ProcessRun> {
+  return runProcess(process.execPath, ['--disable-warning=ExperimentalWarning', 'main/cli/index.ts', ...args], { env: { ...world.processEnv(), ...options.env } });
 }
 
 /** Runs with --json and parses what it printed; fails the test with stderr when it is not JSON. */

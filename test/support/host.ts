@@ -1,8 +1,9 @@
 // Small helpers for tests that drive the host client against the world's rpm-ostreed stand-in.
 
-import type { HostClient, HostState } from '../../main/host/index.ts';
+import { afterEach } from 'vitest';
+import { connectHost, type HostClient, type HostState } from '../../main/host/index.ts';
 import type { SimulatedHost } from '../sim/simulated-host.ts';
-import type { World } from '../world/world.ts';
+import { startWorld, type World } from '../world/world.ts';
 
 export function hostOf(world: World): SimulatedHost {
   if (!world.host) throw new Error(`scenario ${world.scenario.name} has no rpm-ostreed stand-in`);
@@ -24,4 +25,24 @@ export async function stateWhere(client: HostClient, predicate: (state: HostStat
       resolve(state);
     });
   });
+}
+
+/**
+ * For the tests of one describe block: `open(scenario)` starts a world and connects a host client to
+ * its rpm-ostreed stand-in; both are closed after each test.
+ */
+export function hostPerTest(): (scenario: string) => Promise<{ world: World; client: HostClient }> {
+  let world: World | undefined;
+  let client: HostClient | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await world?.stop();
+    client = undefined;
+    world = undefined;
+  });
+  return async (scenario) => {
+    world = await startWorld({ scenario });
+    client = await connectHost({ busAddress: world.systemBus.address });
+    return { world, client };
+  };
 }

@@ -1,29 +1,17 @@
 // `npm start` where no rpm-ostreed exists says so in one line and points at the demo; the web demo
 // (`npm run demo -- --web`) serves the real app on a test world and removes the world on Ctrl-C.
 
-import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startWorld } from '../../world/world.ts';
+import { runProcess, type ProcessRun, type RunOptions } from '../../support/cli.ts';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
 
-function npm(args: string[], env: NodeJS.ProcessEnv, onStdout?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('npm', args, { cwd: ROOT, env, detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      onStdout?.(stdout, child);
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+function npm(args: string[], env: NodeJS.ProcessEnv, onStdout?: RunOptions['onStdout']): Promise<ProcessRun> {
+  return runProcess('npm', args, { env, detached: true, ...(onStdout ? { onStdout } : {}) });
 }
-
-const worlds = (): string[] => readdirSync(process.env.TMPDIR ?? tmpdir()).filter((n) => n.startsWith('vespera-world-')).sort();
 
 describe('npm start without rpm-ostreed', () => {
   it('says so in one line and points at the demo, on a system bus without it', async () => {
@@ -48,9 +36,10 @@ describe('npm start without rpm-ostreed', () => {
 
 describe('npm run demo -- --web', () => {
   it('serves the app on a test world to the address it prints, and removes the world on Ctrl-C', async () => {
-    const before = worlds();
+    // Its own temp folder, so the check below sees only the demo's world (other tests run alongside).
+    const temp = mkdtempSync(join(tmpdir(), 'demo-test-'));
     let answered: unknown;
-    const run = await npm(['run', '--silent', 'demo', '--', '--web'], process.env, (stdout, child) => {
+    const run = await npm(['run', '--silent', 'demo', '--', '--web'], { ...process.env, TMPDIR: temp }, (stdout, child) => {
       const url = /Open (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+) in a browser/.exec(stdout)?.[1];
       if (!url || answered !== undefined) return;
       answered = null;
@@ -69,6 +58,7 @@ describe('npm run demo -- --web', () => {
     });
     expect(run.code === 0 || run.signal === 'SIGINT', run.stderr).toBe(true);
     expect(answered).toMatchObject({ ok: true, output: { enforcement: { mode: 'none' }, deployments: expect.arrayContaining([expect.objectContaining({ role: 'booted' })]) as unknown } });
-    expect(worlds()).toEqual(before);
+    expect(readdirSync(temp).filter((n) => n.startsWith('vespera-world-'))).toEqual([]);
+    rmSync(temp, { recursive: true, force: true });
   }, 120_000);
 });

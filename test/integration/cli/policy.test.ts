@@ -1,18 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World } from '../../world/world.ts';
+import { runProcess, type ProcessRun } from '../../support/cli.ts';
 
 const CLI = fileURLToPath(new URL('../../../main/cli/index.ts', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('vespera-updates policy, inside a test world', () => {
   let world: World;
@@ -29,17 +24,10 @@ describe('vespera-updates policy, inside a test world', () => {
     await world.stop();
   });
 
-  function cli(args: string[]): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'policy', ...args], { env: world.processEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  function cli(args: string[]): Promise<ProcessRun> {
+    return runProcess(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'policy', ...args], { env: world.processEnv() });
   }
+
 
   it("shows that the world's stock Fedora policy makes rpm-ostree refuse ostree-image-signed:", async () => {
     const run = await cli(['show', `ostree-image-signed:docker://${world.registry.host}/acme/vespera-nvidia:latest`]);

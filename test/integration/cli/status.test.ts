@@ -1,22 +1,14 @@
 // `vespera-updates status` inside a test world: what a person sees, and the JSON a script reads.
 
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CURRENT, NEWER } from '../../world/catalog.ts';
 import { startWorld, type World } from '../../world/world.ts';
+import { runProcess, type ProcessRun } from '../../support/cli.ts';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
 const CLI = ['--disable-warning=ExperimentalWarning', 'main/cli/index.ts'];
 
-function run(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, env: env ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ProcessRun> {
+  return runProcess(command, args, env ? { env } : {});
 }
 
 describe('vespera-updates status', () => {

@@ -1,8 +1,8 @@
 // `vespera-updates verify` inside a world, as IMAGE-SIGNING.md uses `cosign verify`: the jq lines of
 // the seed document work on --output json, and the exit code says verified or not.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World } from '../../world/world.ts';
+import { runProcess, type ProcessRun } from '../../support/cli.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const CLI = `"${process.execPath}" --disable-warning=ExperimentalWarning "${ROOT}main/cli/index.ts"`;
@@ -15,15 +15,8 @@ afterAll(async () => {
   await world.stop();
 });
 
-function sh(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', script], { env: { ...world.processEnv(), VU: CLI } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function sh(script: string): Promise<ProcessRun> {
+  return runProcess('sh', ['-c', script], { env: { ...world.processEnv(), VU: CLI } });
 }
 
 describe('vespera-updates verify', () => {

@@ -1,13 +1,12 @@
 // Migration from the unverified-nvidia scenario through the command line, each outcome read back
 // from the stand-in daemon's state and the world's /etc: key mode, app mode, and a failing rebase.
 
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CURRENT, NEWER } from '../../world/catalog.ts';
 import { startWorld, type World } from '../../world/world.ts';
-import { runCliJson } from '../../support/cli.ts';
+import { ROOT, runCliJson, runProcess } from '../../support/cli.ts';
 import { hostOf } from '../../support/host.ts';
 
 interface MigrateJson {
@@ -124,16 +123,8 @@ describe('vespera-updates migrate', () => {
 
 describe('the acceptance command', () => {
   it('npm run --silent world -- run --scenario unverified-nvidia -- npx vespera-updates migrate --yes --json names the mode, the verified digest and the new origin', async () => {
-    const root = new URL('../../../', import.meta.url).pathname;
-    expect(existsSync(join(root, 'dist', 'main', 'cli', 'index.js')), 'npm run build first').toBe(true);
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('npm', ['run', '--silent', 'world', '--', 'run', '--scenario', 'unverified-nvidia', '--', 'npx', 'vespera-updates', 'migrate', '--yes', '--json'], { cwd: root });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+    expect(existsSync(join(ROOT, 'dist', 'main', 'cli', 'index.js')), 'npm run build first').toBe(true);
+    const result = await runProcess('npm', ['run', '--silent', 'world', '--', 'run', '--scenario', 'unverified-nvidia', '--', 'npx', 'vespera-updates', 'migrate', '--yes', '--json']);
     expect(result.code, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout) as MigrateJson;
     expect(json.mode).toBe('key-enforced');

@@ -3,13 +3,13 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectHost, type HostClient, type TransactionOutcome } from '../../../main/host/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { TransactionOutcome } from '../../../main/host/index.ts';
 import { pushPlaceholderSignature } from '../../sim/placeholder-signature.ts';
 import { NEWER } from '../../world/catalog.ts';
 import { buildImage } from '../../world/oci.ts';
-import { startWorld, type World } from '../../world/world.ts';
-import { hostOf } from '../../support/host.ts';
+import type { World } from '../../world/world.ts';
+import { hostOf, hostPerTest } from '../../support/host.ts';
 
 function failure(outcome: TransactionOutcome): { code: string; detail: string } {
   if (outcome.ok) throw new Error('expected the operation to fail');
@@ -17,20 +17,7 @@ function failure(outcome: TransactionOutcome): { code: string; detail: string } 
 }
 
 describe('the OS signature policy, applied to pulls', () => {
-  let world: World | undefined;
-  let client: HostClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await world?.stop();
-    client = undefined;
-    world = undefined;
-  });
-
-  async function open(scenario: string): Promise<{ world: World; client: HostClient }> {
-    world = await startWorld({ scenario });
-    client = await connectHost({ busAddress: world.systemBus.address });
-    return { world, client };
-  }
+  const open = hostPerTest();
 
   async function writePolicy(w: World, docker: Record<string, unknown>): Promise<void> {
     await writeFile(

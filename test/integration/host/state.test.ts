@@ -1,26 +1,13 @@
 // Reading the host: what a user would see in status for each kind of machine the scenarios set up.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectHost, type HostClient } from '../../../main/host/index.ts';
+import { describe, expect, it } from 'vitest';
+import { connectHost } from '../../../main/host/index.ts';
 import { CURRENT, NEWER, OLD } from '../../world/catalog.ts';
-import { startWorld, type World } from '../../world/world.ts';
-import { hostOf } from '../../support/host.ts';
+import { startWorld } from '../../world/world.ts';
+import { hostOf, hostPerTest } from '../../support/host.ts';
 
 describe('the host state, read from rpm-ostreed', () => {
-  let world: World | undefined;
-  let client: HostClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await world?.stop();
-    client = undefined;
-    world = undefined;
-  });
-
-  async function open(scenario: string): Promise<{ world: World; client: HostClient }> {
-    world = await startWorld({ scenario });
-    client = await connectHost({ busAddress: world.systemBus.address });
-    return { world, client };
-  }
+  const open = hostPerTest();
 
   it('shows a host booted from an unverified image with the previous release kept for rollback', async () => {
     const { world, client } = await open('unverified-nvidia');
@@ -89,10 +76,14 @@ describe('the host state, read from rpm-ostreed', () => {
   });
 
   it('says plainly when there is no rpm-ostreed on the bus', async () => {
-    world = await startWorld();
-    await expect(connectHost({ busAddress: world.systemBus.address })).rejects.toMatchObject({
-      code: 'daemon-gone',
-      message: expect.stringMatching(/not available.*Fedora Atomic/) as string,
-    });
+    const world = await startWorld();
+    try {
+      await expect(connectHost({ busAddress: world.systemBus.address })).rejects.toMatchObject({
+        code: 'daemon-gone',
+        message: expect.stringMatching(/not available.*Fedora Atomic/) as string,
+      });
+    } finally {
+      await world.stop();
+    }
   });
 });

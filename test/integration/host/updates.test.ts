@@ -1,29 +1,15 @@
 // Updates end to end against the world's registry: checking, staging, following what the timer stages,
 // app-enforced mode (deploy a digest finalization-locked, finalize), restarts, downgrades, pinning.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectHost, HostError, type HostClient } from '../../../main/host/index.ts';
+import { describe, expect, it } from 'vitest';
+import { HostError } from '../../../main/host/index.ts';
 import { CURRENT, NEWER, OLD } from '../../world/catalog.ts';
-import { startWorld, type World } from '../../world/world.ts';
-import { hostOf, stateWhere } from '../../support/host.ts';
+import { hostOf, hostPerTest, stateWhere } from '../../support/host.ts';
 
 const NVIDIA = 'acme/vespera-nvidia';
 
 describe('updates', () => {
-  let world: World | undefined;
-  let client: HostClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await world?.stop();
-    client = undefined;
-    world = undefined;
-  });
-
-  async function open(scenario: string): Promise<{ world: World; client: HostClient }> {
-    world = await startWorld({ scenario });
-    client = await connectHost({ busAddress: world.systemBus.address });
-    return { world, client };
-  }
+  const open = hostPerTest();
 
   it('finds a newer image with a check, stages it, and boots it after a restart', async () => {
     const { world, client } = await open('unverified-nvidia');

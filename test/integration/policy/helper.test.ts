@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,35 +8,24 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { policyPaths, readPolicyHostState } from '../../../main/policy/host-files.ts';
 import { helperPlanOf, planKeyEnforced, type HelperPlan } from '../../../main/policy/plan.ts';
 import { HELPER_EXIT } from '../../../main/policy/policy-transaction.ts';
+import { runProcess, type ProcessRun } from '../../support/cli.ts';
 
 const HELPER = fileURLToPath(new URL('../../../main/policy/helper.ts', import.meta.url));
 const FIXTURE_ETC = fileURLToPath(new URL('../../world/fixtures/etc', import.meta.url));
 const FAMILY = ['ghcr.io/acme/vespera', 'ghcr.io/acme/vespera-nvidia'];
 const PUBLIC_PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = ProcessRun;
 
 /** Runs the helper as the app would (JSON reply), in `root`. */
 function helper(root: string, args: string[], options: { stdin?: string; env?: Record<string, string>; killWhen?: RegExp } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-    if (!options.env || !('PKEXEC_UID' in options.env)) delete env.PKEXEC_UID;
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', HELPER, ...args, '--root', root, '--json'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (options.killWhen?.test(stderr)) child.kill('SIGKILL');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  if (!options.env || !('PKEXEC_UID' in options.env)) delete env.PKEXEC_UID;
+  const killWhen = options.killWhen;
+  return runProcess(process.execPath, ['--disable-warning=ExperimentalWarning', HELPER, ...args, '--root', root, '--json'], {
+    env,
+    stdin: options.stdin ?? '',
+    ...(killWhen ? { onStderr: (stderr: string, child: ChildProcess) => void (killWhen.test(stderr) && child.kill('SIGKILL')) } : {}),
   });
 }
 

@@ -1,29 +1,13 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { processesMentioning } from '../../support/processes.ts';
+import { runProcess, type ProcessRun, type RunOptions } from '../../support/cli.ts';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function world(args: string[], onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  return new Promise((resolve) => {
-    // Its own process group, like a job a shell starts in the foreground.
-    const child = spawn('npm', ['run', '--silent', 'world', '--', ...args], { cwd: ROOT, detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    onStart?.(child);
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+/** `npm run world -- ARGS` in its own process group, like a job a shell starts in the foreground. */
+function world(args: string[], onStdout?: RunOptions['onStdout']): Promise<ProcessRun> {
+  return runProcess('npm', ['run', '--silent', 'world', '--', ...args], { detached: true, ...(onStdout ? { onStdout } : {}) });
 }
 
 describe('npm run world', () => {
@@ -50,12 +34,11 @@ describe('npm run world', () => {
 
   it('tears the world down on Ctrl-C', async () => {
     let root = '';
-    const run = await world(['run', '--', 'sh', '-c', 'echo $VESPERA_WORLD_ROOT; exec sleep 60'], (child) => {
-      child.stdout?.once('data', (d: Buffer) => {
-        root = d.toString().trim();
-        // The world is up and sleep runs inside it: Ctrl-C signals the whole foreground group.
-        void sleep(200).then(() => process.kill(-(child.pid ?? 0), 'SIGINT'));
-      });
+    const run = await world(['run', '--', 'sh', '-c', 'echo $VESPERA_WORLD_ROOT; exec sleep 60'], (stdout, child) => {
+      if (root !== '') return;
+      root = stdout.trim();
+      // The world is up and sleep runs inside it: Ctrl-C signals the whole foreground group.
+      void sleep(200).then(() => process.kill(-(child.pid ?? 0), 'SIGINT'));
     });
     expect(root).toMatch(/vespera-world-/);
     // npm re-raises the interrupt once the world has stopped; a shell shows either as status 130.

@@ -1,26 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import dbus from 'dbus-next';
+import { askBusDaemon } from '../../../main/shared/bus-daemon.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, MEDIA } from '../../world/oci.ts';
 import { startWorld, type World } from '../../world/world.ts';
 import { isAlive, processesMentioning } from '../../support/processes.ts';
 
 async function busId(address: string): Promise<string> {
-  const bus = dbus.sessionBus({ busAddress: address });
-  try {
-    const reply = await bus.call(
-      new dbus.Message({
-        destination: 'org.freedesktop.DBus',
-        path: '/org/freedesktop/DBus',
-        interface: 'org.freedesktop.DBus',
-        member: 'GetId',
-      }),
-    );
-    return reply?.body[0] as string;
-  } finally {
-    bus.disconnect();
-  }
+  return (await askBusDaemon({ address }, 'GetId'))[0] as string;
 }
 
 describe('a test world', () => {
