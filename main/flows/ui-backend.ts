@@ -113,8 +113,9 @@ export class UiBackend implements VesperaApi {
       }
     }
     void this.#speak(this.#watch.snapshot());
+    // In the background only the registry is asked: rpm-ostree's own check may need a password.
     const check = (): void => {
-      if (!this.#session.host.state.activeTransaction) void this.#watch.check();
+      if (!this.#session.host.state.activeTransaction) void this.#watch.check({ askHost: false });
     };
     this.#timers.push(setTimeout(check, this.#options.firstCheckAfterMs ?? 20_000).unref());
     this.#timers.push(setInterval(check, this.#options.checkEveryMs ?? 6 * 3_600_000).unref());

@@ -214,13 +214,17 @@ export class UpdateWatch {
     }
   }
 
-  /** Asks rpm-ostree to check, then resolves the booted image's tag and verifies what it names now. */
-  async check(): Promise<OperationOutcome> {
+  /**
+   * Resolves the booted image's tag and verifies what it names now. With `askHost` (a person asked)
+   * rpm-ostree checks too, which refreshes its cached update but may need polkit authorization; the
+   * periodic background check leaves it out so it never raises a password prompt.
+   */
+  async check(options: { askHost?: boolean } = {}): Promise<OperationOutcome> {
     return await this.#run('check', 'Checking for updates', async () => {
       const host = this.#session.host;
       const image = imageOf(host.state.booted);
       let hostProblem: string | undefined;
-      if (host.state.daemon === 'running') {
+      if ((options.askHost ?? true) && host.state.daemon === 'running') {
         try {
           const outcome = await followTransaction(await host.checkForUpdate(), 'check', 'Asking rpm-ostree for updates', (e) => this.#emitProgress(e));
           if (!outcome.ok) hostProblem = outcome.error.message;

@@ -111,6 +111,15 @@ describe('the update watch', () => {
     expect(policy?.message).toMatch(/AutomaticUpdatePolicy=stage.*AutomaticUpdatePolicy=check/);
   });
 
+  it('checks in the background without asking rpm-ostree (no password prompt); a check a person asks for asks it too', async () => {
+    const { w, watch } = await watching('unverified-nvidia');
+    const background = await watch.check({ askHost: false });
+    expect(background).toMatchObject({ ok: true, message: `A signed update is available: ${NEWER.version}.` });
+    expect((await hostOf(w).dump()).cachedUpdate).toBeNull();
+    await watch.check();
+    expect((await hostOf(w).dump()).cachedUpdate).toMatchObject({ version: NEWER.version });
+  });
+
   it('finds a signed update available where rpm-ostree only cached the check', async () => {
     const { w, watch } = await watching('cached-update');
     const outcome = await watch.check();
