@@ -18,9 +18,9 @@ const ELECTRON = (JSON.parse(await readFile(join(ROOT, 'node_modules/electron/pa
 
 interface Finding {
   readonly check: string;
-  readonly severity: string;
+  /** SARIF level: note, warning or error. */
+  readonly level: string;
   readonly file: string;
-  readonly sample: string;
 }
 
 /** Every finding the app may have, each with why it is not a problem. Keyed by check and file. */
@@ -52,38 +52,14 @@ const EXPLAINED: ReadonlyArray<{ check: string; file: RegExp; why: string }> = [
   },
 ];
 
+/** Runs the scanner and reads its SARIF report (JSON: the CSV one is not reliably quoted). */
 async function scan(input: string, output: string): Promise<{ findings: Finding[]; log: string }> {
   const { stdout, stderr } = await run(process.execPath, [SCANNER, '-i', input, '-r', '-e', ELECTRON, '-v', 'false', '-o', output], { cwd: input, maxBuffer: 16 * 1024 * 1024, timeout: 300_000 });
-  const rows = parseCsv(await readFile(output, 'utf8')).slice(1);
-  return { findings: rows.map((r) => ({ check: r[0] ?? '', severity: r[1] ?? '', file: r[3] ?? '', sample: (r[5] ?? '').slice(0, 120) })), log: stdout + stderr };
-}
-
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field.trim());
-      field = '';
-    } else if (c === '\n') {
-      row.push(field.trim());
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field || row.length > 0) rows.push([...row, field.trim()]);
-  return rows;
+  const sarif = JSON.parse(await readFile(output, 'utf8')) as {
+    runs: Array<{ results: Array<{ ruleId: string; level: string; locations?: Array<{ physicalLocation?: { artifactLocation?: { uri?: string } } }> }> }>;
+  };
+  const findings = (sarif.runs[0]?.results ?? []).map((r) => ({ check: r.ruleId, level: r.level, file: r.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? '' }));
+  return { findings, log: stdout + stderr };
 }
 
 let dir: string;
@@ -100,11 +76,11 @@ describe('the Electron security scan', () => {
     await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--target', 'es2021', '--outDir', join(app, 'dist'), '--sourceMap', 'false'], { cwd: ROOT, timeout: 300_000 });
     await cp(join(ROOT, 'dist', 'renderer'), join(app, 'dist', 'renderer'), { recursive: true });
     await cp(join(ROOT, 'dist', 'preload'), join(app, 'dist', 'preload'), { recursive: true });
-    const { findings, log } = await scan(join(app, 'dist'), join(dir, 'app.csv'));
+    const { findings, log } = await scan(join(app, 'dist'), join(dir, 'app.sarif'));
     expect(log, 'the scanner skipped files it could not parse').not.toMatch(/Error parsing/);
     const unexplained = findings.filter((f) => !EXPLAINED.some((e) => e.check === f.check && e.file.test(f.file)));
     expect(unexplained).toEqual([]);
-    expect(findings.filter((f) => f.severity === 'HIGH')).toEqual([]);
+    expect(findings.filter((f) => f.level === 'error')).toEqual([]);
   }, 300_000);
 
   it('flags an insecure window, so a clean result means something', async () => {
@@ -114,7 +90,7 @@ describe('the Electron security scan', () => {
       join(sample, 'main.js'),
       "const { BrowserWindow } = require('electron');\nconst w = new BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: false, sandbox: false } });\nw.loadURL('https://example.com');\n",
     );
-    const { findings } = await scan(sample, join(dir, 'insecure.csv'));
+    const { findings } = await scan(sample, join(dir, 'insecure.sarif'));
     const checks = findings.map((f) => f.check);
     // The same checks find nothing in the app: its window is isolated and sandboxed, navigation is
     // limited and permission requests are answered.

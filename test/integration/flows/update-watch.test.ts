@@ -91,7 +91,7 @@ describe('the update watch', () => {
     const latest = w.images.get(NVIDIA, 'latest');
     const staged = (await hostOf(w).dump()).deployments.find((d) => d.staged);
     expect(staged).toMatchObject({ locked: true, override_digest: latest.digest, image: { digest: latest.platformDigests.amd64 } });
-    expect(watch.snapshot().health).toBe('update-ready');
+    await expect.poll(() => watch.snapshot().health).toBe('update-ready');
 
     const restart = await watch.restartNow();
     expect(restart.ok, restart.message).toBe(true);
@@ -124,7 +124,9 @@ describe('the update watch', () => {
     const { w, watch } = await watching('cached-update');
     const outcome = await watch.check();
     expect(outcome).toMatchObject({ ok: true, message: `A signed update is available: ${NEWER.version}.` });
-    expect(watch.snapshot()).toMatchObject({ health: 'update-available', update: { state: 'available', digest: w.images.get(NVIDIA, 'latest').platformDigests.amd64 } });
+    // rpm-ostree clears its ActiveTransaction a moment after the check finished.
+    await expect.poll(() => watch.snapshot().health).toBe('update-available');
+    expect(watch.snapshot()).toMatchObject({ update: { state: 'available', digest: w.images.get(NVIDIA, 'latest').platformDigests.amd64 } });
     // Nothing was staged: the user decides.
     expect((await hostOf(w).dump()).deployments.some((d) => d.staged)).toBe(false);
     expect(watch.snapshot().deployments.find((d) => d.role === 'booted')?.version).toBe(CURRENT.version);
