@@ -10,9 +10,9 @@ import { formatDockerReference, parseDockerReference, repositoryName, type Docke
 import { isVerified, type VerificationResult } from '../trust/index.ts';
 import { readAppState } from './app-state.ts';
 import { enforcementOf } from './enforcement.ts';
-import { failureOf, type ImageChecks } from './image-checks.ts';
+import { failureOf, imageOf, type ImageChecks } from './image-checks.ts';
 import type { PartialSession } from './session.ts';
-import { AUTOMATIC_POLICY_FIX, imageOf } from './update-watch.ts';
+import { AUTOMATIC_POLICY_FIX } from './classification.ts';
 
 export interface DoctorOptions {
   /** The image to examine (default: the one the host follows). */

@@ -43,6 +43,11 @@ export interface Expectation {
   readonly keyPaths: readonly string[];
 }
 
+/** Registry image of a deployment, when it follows one. */
+export function imageOf(deployment: Deployment | undefined): DockerReference | undefined {
+  return deployment?.refspec?.kind === 'container' ? deployment.refspec.image : undefined;
+}
+
 /** Tags looked at to find the index a deployed platform manifest came from. */
 const MAX_TAGS_SEARCHED = 40;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;

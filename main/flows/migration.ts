@@ -18,10 +18,10 @@ import { formatDockerReference, parseDockerReference, repositoryName, variantFam
 import { readFileLimited } from '../shared/bounded.ts';
 import { isVerified, loadPublicKey, type PublicKeyRef, type VerificationResult } from '../trust/index.ts';
 import { readAppState, withAppEnforced, withoutAppEnforced, writeAppState } from './app-state.ts';
-import { failureOf, type ImageChecks, type ResolvedImage } from './image-checks.ts';
+import { failureOf, imageOf, type ImageChecks, type ResolvedImage } from './image-checks.ts';
 import { followTransaction, type ProgressListener } from './progress.ts';
 import type { FlowSession } from './session.ts';
-import { AUTOMATIC_POLICY_FIX, imageOf } from './update-watch.ts';
+import { AUTOMATIC_POLICY_FIX } from './classification.ts';
 import { signatureView, signedBy } from './views.ts';
 
 export interface MigrationRequest {
