@@ -169,12 +169,12 @@ describe('migration wizard', () => {
     await app.page.keyboard.press('Enter');
     await wizard.waitForPreview();
     // Opening the wizard puts focus on its heading, so the next Tab starts inside it.
-    expect(await app.heading().evaluate((element) => element === document.activeElement)).toBe(true);
+    await expect.poll(() => app.heading().evaluate((element) => element === document.activeElement)).toBe(true);
 
     await app.tabTo('button', 'Continue');
     await app.page.keyboard.press('Enter');
     await wizard.expectStep('Confirm');
-    expect(await wizard.stepHeading().evaluate((element) => element === document.activeElement)).toBe(true);
+    await expect.poll(() => wizard.stepHeading().evaluate((element) => element === document.activeElement)).toBe(true);
 
     await app.tabTo('button', 'Switch to the signed image');
     await app.page.keyboard.press('Space');

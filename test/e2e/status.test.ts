@@ -109,7 +109,7 @@ describe('status view', () => {
     await expectText(app.heading(), 'Update details');
     expect(await app.currentView()).toBe('details');
     // Focus moves to the view's heading so a screen reader announces where the user is.
-    expect(await app.heading().evaluate((element) => element.ownerDocument.activeElement === element)).toBe(true);
+    await expect.poll(() => app.heading().evaluate((element) => element.ownerDocument.activeElement === element)).toBe(true);
     expect(await app.navButton('Update').getAttribute('aria-current')).toBe('page');
   });
 
@@ -144,7 +144,7 @@ describe('status view', () => {
     await expectVisible(app.view().getByRole('group', { name: 'Discard the staged update?' }));
     await app.page.keyboard.press('Escape');
     await expect.poll(() => app.view().getByRole('group', { name: 'Discard the staged update?' }).count()).toBe(0);
-    expect(await app.status.action('Discard the staged update').evaluate((element) => element.ownerDocument.activeElement === element)).toBe(true);
+    await expect.poll(() => app.status.action('Discard the staged update').evaluate((element) => element.ownerDocument.activeElement === element)).toBe(true);
     expect(await fixture.invocationsOf('update.discardStaged')).toEqual([]);
   });
 
