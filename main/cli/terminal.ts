@@ -4,7 +4,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { ProgressEvent } from '../../preload/contract.ts';
 import { openSession, type FlowSession } from '../flows/session.ts';
-import type { CommandIO } from './command.ts';
+import { writeJson, type CommandIO } from './command.ts';
 
 /** Exit codes of the flow commands beyond 0/1/2 (listed in each command's help). */
 export const FLOW_EXIT = { attention: 3, declined: 4 } as const;
@@ -46,4 +46,14 @@ export async function confirm(io: CommandIO, question: string): Promise<boolean>
 /** Opens the flows for a CLI run; its failures (config, bus, trust root) are coded errors with a fix. */
 export async function openCliSession(io: CommandIO): Promise<FlowSession> {
   return await openSession({ env: io.env, clientId: 'vespera-updates-cli' });
+}
+
+/**
+ * Says why a command stops short (blocked, not confirmed): the JSON a script reads, or one line for a
+ * person. Returns `exit` so callers can `return refuse(...)`.
+ */
+export function refuse(io: CommandIO, json: boolean, exit: number, refusal: { code: string; message: string } & Record<string, unknown>): number {
+  if (json) writeJson(io, { ok: false, ...refusal });
+  else io.stderr.write(`${refusal.message}\n`);
+  return exit;
 }

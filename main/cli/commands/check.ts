@@ -5,7 +5,7 @@ import { ImageChecks } from '../../flows/image-checks.ts';
 import { UpdateWatch } from '../../flows/update-watch.ts';
 import type { FlowSession } from '../../flows/session.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command, type CommandIO } from '../command.ts';
-import { confirm, endProgress, FLOW_EXIT, openCliSession, progressPrinter } from '../terminal.ts';
+import { confirm, endProgress, FLOW_EXIT, openCliSession, progressPrinter, refuse } from '../terminal.ts';
 
 const CHECK_HELP = `usage: vespera-updates check [--stage] [--json]
 
@@ -73,10 +73,7 @@ export const applyCommand: Command = {
     return await withWatch(io, async (session, watch) => {
       const staged = session.host.state.staged;
       if (staged && !values.yes && !(await confirm(io, `Restart now into ${staged.version ?? staged.imageDigest ?? 'the staged update'}?`))) {
-        const message = 'Not restarted: you did not confirm (use --yes when not at a terminal).';
-        if (json) writeJson(io, { ok: false, code: 'not-confirmed', message });
-        else io.stderr.write(`${message}\n`);
-        return FLOW_EXIT.declined;
+        return refuse(io, json, FLOW_EXIT.declined, { code: 'not-confirmed', message: 'Not restarted: you did not confirm (use --yes when not at a terminal).' });
       }
       watch.onProgress(progressPrinter(io, json));
       const outcome = await watch.restartNow();

@@ -4,7 +4,7 @@
 import { migrationPreview, planMigration, runMigration, type MigrationPlan } from '../../flows/migration.ts';
 import { ImageChecks } from '../../flows/image-checks.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
-import { confirm, endProgress, FLOW_EXIT, openCliSession, progressPrinter } from '../terminal.ts';
+import { confirm, endProgress, FLOW_EXIT, openCliSession, progressPrinter, refuse } from '../terminal.ts';
 
 const HELP = `usage: vespera-updates migrate [--mode auto|key|app] [--key FILE] [--scope per-variant|namespace]
                                [--default reject|keep] [--target IMAGE] [--to signed|unverified]
@@ -82,15 +82,11 @@ export const migrateCommand: Command = {
         ...(to ? { to } : {}),
       });
       if (!json) printPlan(io, plan);
-      if (!plan.canRun) {
-        if (json) writeJson(io, { ok: false, code: 'migration-blocked', message: plan.blockedBy, mode: plan.mode, plan: migrationPreview(plan) });
-        return FLOW_EXIT.attention;
-      }
+      // The plan printed above already says why it cannot run; JSON readers get it here.
+      if (!plan.canRun) return json ? refuse(io, json, FLOW_EXIT.attention, { code: 'migration-blocked', message: plan.blockedBy ?? '', mode: plan.mode, plan: migrationPreview(plan) }) : FLOW_EXIT.attention;
       if (!values.yes && !(await confirm(io, plan.mode === 'unverified' ? 'Go back to the unverified image?' : 'Migrate this host?'))) {
         const message = process.stdin.isTTY ? 'Not migrated: you did not confirm.' : 'Not migrated: confirm with --yes when not at a terminal.';
-        if (json) writeJson(io, { ok: false, code: 'not-confirmed', message, mode: plan.mode, plan: migrationPreview(plan) });
-        else io.stderr.write(`${message}\n`);
-        return FLOW_EXIT.declined;
+        return refuse(io, json, FLOW_EXIT.declined, { code: 'not-confirmed', message, mode: plan.mode, plan: migrationPreview(plan) });
       }
       const outcome = await runMigration(session, checks, plan, progressPrinter(io, json));
       endProgress(io, json);

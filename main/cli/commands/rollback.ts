@@ -5,7 +5,7 @@ import { ImageChecks } from '../../flows/image-checks.ts';
 import { planRollback, rollbackPreview, runRollback } from '../../flows/rollback.ts';
 import type { DeploymentView } from '../../../preload/contract.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command } from '../command.ts';
-import { confirm, endProgress, FLOW_EXIT, openCliSession, progressPrinter } from '../terminal.ts';
+import { confirm, endProgress, FLOW_EXIT, openCliSession, progressPrinter, refuse } from '../terminal.ts';
 
 const HELP = `usage: vespera-updates rollback [--discard-staged] [--reboot] [--yes] [--json]
 
@@ -46,26 +46,16 @@ export const rollbackCommand: Command = {
       const plan = await planRollback(session, new ImageChecks(session.config, session.trust));
       const preview = rollbackPreview(plan);
       if (!json) io.stdout.write(`${[...describe('Booted now', preview.booted), ...describe('Rolls back to', preview.target), ...(preview.blockedByStaged ? describe('Staged (blocks the rollback)', preview.blockedByStaged) : [])].join('\n')}\n`);
-      if (!plan.canRun) {
-        if (json) writeJson(io, { ok: false, code: 'rollback-blocked', message: plan.blockedBy, preview });
-        else io.stdout.write(`Cannot roll back: ${plan.blockedBy ?? ''}\n`);
-        return FLOW_EXIT.attention;
-      }
+      if (!plan.canRun) return refuse(io, json, FLOW_EXIT.attention, { code: 'rollback-blocked', message: `Cannot roll back: ${plan.blockedBy ?? ''}`, preview });
       let discardStaged = values['discard-staged'] === true;
       if (plan.staged && !discardStaged) {
         discardStaged = values.yes === true ? false : await confirm(io, 'A staged update blocks the rollback. Discard it first?');
         if (!discardStaged) {
-          const message = 'Not rolled back: the staged update blocks it (pass --discard-staged to discard it).';
-          if (json) writeJson(io, { ok: false, code: 'staged-blocks-rollback', message, preview });
-          else io.stderr.write(`${message}\n`);
-          return FLOW_EXIT.attention;
+          return refuse(io, json, FLOW_EXIT.attention, { code: 'staged-blocks-rollback', message: 'Not rolled back: the staged update blocks it (pass --discard-staged to discard it).', preview });
         }
       }
       if (!values.yes && !(await confirm(io, 'Roll back?'))) {
-        const message = 'Not rolled back: you did not confirm (use --yes when not at a terminal).';
-        if (json) writeJson(io, { ok: false, code: 'not-confirmed', message, preview });
-        else io.stderr.write(`${message}\n`);
-        return FLOW_EXIT.declined;
+        return refuse(io, json, FLOW_EXIT.declined, { code: 'not-confirmed', message: 'Not rolled back: you did not confirm (use --yes when not at a terminal).', preview });
       }
       const outcome = await runRollback(session, { discardStaged }, progressPrinter(io, json));
       endProgress(io, json);
