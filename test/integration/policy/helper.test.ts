@@ -1,6 +1,6 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -201,11 +201,25 @@ describe('the privileged policy helper', () => {
   });
 
   it('refuses to run without root privileges when no test root is given', () => {
-    const asNobody = process.getuid?.() === 0 ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath]] : [process.execPath, []];
-    const [command, prefix] = asNobody as [string, string[]];
-    const run = spawnSync(command, [...prefix, '--disable-warning=ExperimentalWarning', HELPER, 'backups', '--json'], { encoding: 'utf8' });
-    expect(run.status).toBe(HELPER_EXIT.notAuthorized);
-    expect(run.stdout).toMatch(/must run as root/);
+    // The built helper, copied where any user may read it (the checkout may sit in a private folder),
+    // run as nobody: the way an unprivileged caller would try it without pkexec.
+    const built = fileURLToPath(new URL('../../../dist/main', import.meta.url));
+    expect(existsSync(join(built, 'policy', 'helper.js')), 'npm run build first').toBe(true);
+    const copy = mkdtempSync(join(tmpdir(), 'helper-as-nobody-'));
+    try {
+      chmodSync(copy, 0o755);
+      cpSync(built, join(copy, 'dist', 'main'), { recursive: true });
+      cpSync(fileURLToPath(new URL('../../../node_modules/yaml', import.meta.url)), join(copy, 'node_modules', 'yaml'), { recursive: true });
+      writeFileSync(join(copy, 'package.json'), '{"type": "module"}\n');
+      const script = join(copy, 'dist', 'main', 'policy', 'helper.js');
+      const asNobody = process.getuid?.() === 0 ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath]] : [process.execPath, []];
+      const [command, prefix] = asNobody as [string, string[]];
+      const run = spawnSync(command, [...prefix, script, 'backups', '--json'], { encoding: 'utf8', cwd: copy });
+      expect(run.status, run.stderr).toBe(HELPER_EXIT.notAuthorized);
+      expect(run.stdout).toMatch(/must run as root/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('refuses --root when run through pkexec, and unknown verbs', async () => {
