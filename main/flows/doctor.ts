@@ -7,7 +7,7 @@ import type { HostState } from '../host/index.ts';
 import { inspectPolicy, type PolicyReport } from '../policy/policy-report.ts';
 import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, parseDockerReference, repositoryName, type DockerReference } from '../shared/image-reference.ts';
-import { isVerified, type VerificationResult } from '../trust/index.ts';
+import { isCosignTag, isVerified, type VerificationResult } from '../trust/index.ts';
 import { readAppState } from './app-state.ts';
 import { enforcementOf } from './enforcement.ts';
 import { failureOf, imageOf, type ImageChecks } from './image-checks.ts';
@@ -240,7 +240,7 @@ async function signatureChecks(checks: ImageChecks, image: DockerReference): Pro
 async function existingTags(checks: ImageChecks, image: DockerReference): Promise<string[]> {
   try {
     const tags = await checks.trust.registry.listTags(image, 200);
-    return tags.filter((t) => !/^sha256-[0-9a-f]{64}/.test(t)).slice(0, 20);
+    return tags.filter((t) => !isCosignTag(t)).slice(0, 20);
   } catch {
     return [];
   }

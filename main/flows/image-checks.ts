@@ -9,6 +9,7 @@ import { formatDockerReference, repositoryName, type DockerReference, type Sha25
 import {
   describeIdentity,
   identityFor,
+  isCosignTag,
   isVerified,
   loadPublicKey,
   selectPlatform,
@@ -161,7 +162,7 @@ export class ImageChecks {
     } catch {
       return undefined;
     }
-    const candidates = tags.filter((t) => !/^sha256-[0-9a-f]{64}(\.(sig|att|sbom))?$/.test(t)).sort().reverse();
+    const candidates = tags.filter((t) => !isCosignTag(t)).sort().reverse();
     for (const tag of candidates) if (await lists(tag)) return this.#indexOf.get(platformDigest);
     return undefined;
   }

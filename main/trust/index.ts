@@ -15,7 +15,7 @@ export {
   type IdentityMatcher,
   type IdentityPolicy,
 } from './identity-policy.ts';
-export { hostArchitecture, selectPlatform, type ImageIndex, type Manifest } from './manifests.ts';
+export { hostArchitecture, isCosignTag, selectPlatform, type ImageIndex, type Manifest } from './manifests.ts';
 export { keyHint, loadPublicKey, parsePublicKey, type PublicKeyRef } from './keys.ts';
 export {
   defaultCacheDir,

@@ -183,6 +183,14 @@ export function signatureTag(digest: Sha256Digest): string {
   return `${digest.replace(':', '-')}.sig`;
 }
 
+/**
+ * A tag cosign (or the referrers fallback) writes next to images, not a build of its own:
+ * `sha256-<hex>`, `sha256-<hex>.sig`, `.att`, `.sbom`.
+ */
+export function isCosignTag(tag: string): boolean {
+  return /^sha256-[0-9a-f]{64}(\.\w+)?$/.test(tag);
+}
+
 /** The OCI referrers tag-schema fallback: `sha256-<hex>`. */
 export function referrersTag(digest: Sha256Digest): string {
   return digest.replace(':', '-');

@@ -18,7 +18,7 @@ import { TrustError, type TrustFailureCode } from './errors.ts';
 import { checkIdentity, deriveIdentity, describeIdentity, type IdentityPolicy } from './identity-policy.ts';
 import { OciLayoutSource, parseOciLayoutReference, registrySource, type ImageSource } from './image-source.ts';
 import type { PublicKeyRef } from './keys.ts';
-import { MEDIA_TYPES, referrersTag, selectPlatform, signatureTag } from './manifests.ts';
+import { isCosignTag, MEDIA_TYPES, referrersTag, selectPlatform, signatureTag } from './manifests.ts';
 import {
   COSIGN_SIGN_PREDICATE,
   DEFAULT_SIGNED_IDENTITY,
@@ -163,7 +163,7 @@ async function verifyTarget(request: VerifyImageRequest, context: TrustContext):
   if (!fetched) {
     let tags: string[] | undefined;
     try {
-      tags = (await target.source.tags()).filter((t) => !/^sha256-[0-9a-f]{64}(\.\w+)?$/.test(t)).slice(0, 20);
+      tags = (await target.source.tags()).filter((t) => !isCosignTag(t)).slice(0, 20);
     } catch {
       tags = undefined;
     }
