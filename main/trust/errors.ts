@@ -23,6 +23,17 @@ export type TrustFailureCode = (typeof TRUST_FAILURE_CODES)[number];
 
 export class TrustError extends CodedError<TrustFailureCode> {}
 
+/**
+ * Failures that say nothing about the image: the registry could not be reached or refused to show it,
+ * the image is gone, or nobody said who must sign. They are "could not check", never evidence.
+ */
+export const UNCHECKED_CODES: readonly TrustFailureCode[] = ['network', 'registry-auth', 'image-not-found', 'invalid-input'];
+
+/** The verdict a failure code stands for: `unchecked` (could not check) or `failed` (evidence of a problem). */
+export function verdictOfCode(code: TrustFailureCode): 'unchecked' | 'failed' {
+  return UNCHECKED_CODES.includes(code) ? 'unchecked' : 'failed';
+}
+
 export function isTrustFailureCode(value: unknown): value is TrustFailureCode {
   return typeof value === 'string' && (TRUST_FAILURE_CODES as readonly string[]).includes(value);
 }

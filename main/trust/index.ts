@@ -1,7 +1,7 @@
 // The trust layer's public face for flows/ and cli/: verify an image (or a bare bundle), the
 // registry client, trust roots, identity policies, and the result and error types.
 
-export { TRUST_FAILURE_CODES, TrustError, isTrustFailureCode, type TrustFailureCode } from './errors.ts';
+export { TRUST_FAILURE_CODES, TrustError, UNCHECKED_CODES, isTrustFailureCode, verdictOfCode, type TrustFailureCode } from './errors.ts';
 export { RegistryClient, isLoopbackHost, type FetchedManifest, type RegistryClientOptions, type RepositoryRef, type RequestCounters } from './registry-client.ts';
 export { CredentialStore, authFiles, type RegistryCredential } from './credentials.ts';
 export {

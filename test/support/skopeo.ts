@@ -1,0 +1,56 @@
+// The real containers/image with sigstore verification, which tests hold the OS side to: skopeo's
+// image proxy is what rpm-ostree uses to apply policy.json. Found where scripts/lib.sh looks.
+
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Debian's build answers every sigstore rule with this sentence instead of verifying. */
+const DEBIAN_DISABLED = 'Debian-local change: sigstore disabled';
+const HOW =
+  "build skopeo 1.14+ from source (git clone --branch v1.14.5 https://github.com/containers/skopeo && cd skopeo && GOFLAGS=-mod=vendor CGO_ENABLED=0 go build -tags 'containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper' ./cmd/skopeo) and set VESPERA_SKOPEO to it; on Fedora: dnf install skopeo";
+
+function verifiesSigstore(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    const version = /^skopeo version (\d+)\.(\d+)/m.exec(execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }));
+    if (!version || (Number(version[1]) === 1 && Number(version[2]) < 10)) return false;
+    return !readFileSync(path).includes(DEBIAN_DISABLED);
+  } catch {
+    return false;
+  }
+}
+
+function systemSkopeo(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const candidate = join(dir || '.', 'skopeo');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+let found: string | undefined;
+
+/**
+ * The path of a skopeo that verifies sigstore signatures: $VESPERA_SKOPEO, else ../shared/tools/skopeo
+ * beside the checkout, else a system skopeo that can. Throws one line saying how to get one.
+ */
+export function sigstoreSkopeo(): string {
+  if (found) return found;
+  const named = process.env.VESPERA_SKOPEO;
+  if (named) {
+    if (!verifiesSigstore(named)) throw new Error(`VESPERA_SKOPEO=${named} is not a skopeo 1.10+ with sigstore verification; ${HOW}.`);
+    return (found = named);
+  }
+  for (const candidate of [join(REPO, '..', 'shared', 'tools', 'skopeo'), systemSkopeo()]) {
+    if (candidate && verifiesSigstore(candidate)) return (found = candidate);
+  }
+  throw new Error(`no skopeo that verifies sigstore signatures was found (the real containers/image; Debian's has it switched off): ${HOW}.`);
+}
