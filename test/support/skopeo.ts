@@ -9,14 +9,15 @@ import { fileURLToPath } from 'node:url';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Debian's build answers every sigstore rule with this sentence instead of verifying. */
 const DEBIAN_DISABLED = 'Debian-local change: sigstore disabled';
+/** How to get one; the same words as scripts/lib.sh's VESPERA_SKOPEO_HELP. */
 const HOW =
-  "build skopeo 1.14+ from source (git clone --branch v1.14.5 https://github.com/containers/skopeo && cd skopeo && GOFLAGS=-mod=vendor CGO_ENABLED=0 go build -tags 'containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper' ./cmd/skopeo) and set VESPERA_SKOPEO to it; on Fedora: dnf install skopeo";
+  "on Fedora: dnf install skopeo; elsewhere build it with Go 1.19+: git clone --depth 1 --branch v1.14.5 https://github.com/containers/skopeo && cd skopeo && GOFLAGS=-mod=vendor CGO_ENABLED=0 go build -tags 'containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper' ./cmd/skopeo, then set VESPERA_SKOPEO to the skopeo it wrote there (export VESPERA_SKOPEO=$PWD/skopeo)";
 
 function verifiesSigstore(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     const version = /^skopeo version (\d+)\.(\d+)/m.exec(execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }));
-    if (!version || (Number(version[1]) === 1 && Number(version[2]) < 10)) return false;
+    if (!version || Number(version[1]) < 1 || (Number(version[1]) === 1 && Number(version[2]) < 10)) return false;
     return !readFileSync(path).includes(DEBIAN_DISABLED);
   } catch {
     return false;
@@ -46,11 +47,11 @@ export function sigstoreSkopeo(): string {
   if (found) return found;
   const named = process.env.VESPERA_SKOPEO;
   if (named) {
-    if (!verifiesSigstore(named)) throw new Error(`VESPERA_SKOPEO=${named} is not a skopeo 1.10+ with sigstore verification; ${HOW}.`);
-    return (found = named);
+    if (!verifiesSigstore(named)) throw new Error(`VESPERA_SKOPEO=${named} is not a skopeo 1.10+ that verifies sigstore signatures (the tests need the real containers/image; Debian's has it switched off): ${HOW}.`);
+    return (found = resolve(named));
   }
   for (const candidate of [join(REPO, '..', 'shared', 'tools', 'skopeo'), systemSkopeo()]) {
     if (candidate && verifiesSigstore(candidate)) return (found = candidate);
   }
-  throw new Error(`no skopeo that verifies sigstore signatures was found (the real containers/image; Debian's has it switched off): ${HOW}.`);
+  throw new Error(`the tests need a skopeo that verifies sigstore signatures (the real containers/image; Debian's has it switched off) and none was found (VESPERA_SKOPEO is unset, no ../shared/tools/skopeo beside the checkout, no such skopeo on PATH): ${HOW}.`);
 }
