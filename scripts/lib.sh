@@ -85,7 +85,7 @@ skopeo_verifies_sigstore() {
   set -- "$1" $version
   [ "$2" -gt 1 ] || { [ "$2" -eq 1 ] && [ "$3" -ge 10 ]; } || return 1
   # Debian's build answers every sigstore rule with this sentence instead of verifying.
-  ! grep -q 'Debian-local change: sigstore disabled' "$1"
+  ! grep -qF 'Debian-local change: sigstore disabled' "$1"
 }
 ensure_sigstore_skopeo() {
   if [ -n "${VESPERA_SKOPEO:-}" ]; then

@@ -4,10 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sigstoreSkopeo } from '../../support/skopeo.ts';
+import { findSigstoreSkopeo, sigstoreSkopeo } from '../../support/skopeo.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 /** Debian's skopeo, which the test packages install: real, but built with sigstore switched off. */
@@ -18,7 +18,7 @@ afterAll(() => rmSync(top, { recursive: true, force: true }));
 
 /** A clone's entry point and lookups in `top/checkout`, with nothing beside it. */
 const checkout = join(top, 'checkout');
-for (const file of ['run', 'package.json', 'scripts/lib.sh', 'test/support/skopeo.ts']) {
+for (const file of ['run', 'package.json', 'scripts/lib.sh']) {
   mkdirSync(dirname(join(checkout, file)), { recursive: true });
   copyFileSync(join(REPO, file), join(checkout, file));
 }
@@ -30,7 +30,7 @@ chmodSync(join(checkout, 'run'), 0o755);
  */
 const bin = join(top, 'bin');
 mkdirSync(bin);
-for (const tool of ['dirname', 'basename', 'sed', 'grep']) symlinkSync(spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim(), join(bin, tool));
+for (const tool of spawnSync('sh', ['-c', 'for tool in dirname basename sed grep; do command -v $tool; done'], { encoding: 'utf8' }).stdout.trim().split('\n')) symlinkSync(tool, join(bin, basename(tool)));
 symlinkSync(DEBIAN_SKOPEO, join(bin, 'skopeo'));
 
 function environment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -47,18 +47,24 @@ function shellLookup(cwd: string, extra: Record<string, string> = {}) {
   return spawnSync('/bin/sh', ['-c', script, join(checkout, 'run')], { cwd, env: environment(extra), encoding: 'utf8', timeout: 30_000 });
 }
 
-/** sigstoreSkopeo() from the lone checkout's copy, in a fresh Node started in `cwd`. */
-function testsLookup(extra: Record<string, string> = {}, cwd = checkout) {
-  const script = `import(${JSON.stringify(join(checkout, 'test/support/skopeo.ts'))}).then((m) => { try { process.stdout.write(m.sigstoreSkopeo()); } catch (e) { process.stderr.write(e.message); process.exitCode = 1; } });`;
-  return spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], { cwd, env: environment(extra), encoding: 'utf8', timeout: 30_000 });
+/** What the tests' lookup answers for the lone checkout: the path, or the one line it throws. */
+function testsLookup(extra: Record<string, string> = {}, cwd = checkout): { found?: string; refused?: string } {
+  try {
+    return { found: findSigstoreSkopeo({ env: environment(extra), cwd, checkout }) };
+  } catch (error) {
+    return { refused: (error as Error).message };
+  }
 }
+
+/** Each test runs real skopeo binaries (tens of MB) a few times: quick alone, slow on a busy machine. */
+const SPAWNS = { timeout: 30_000 };
 
 function oneLine(text: string): string {
   expect(text.endsWith('\n') ? text.slice(0, -1) : text).not.toContain('\n');
   return text.trim();
 }
 
-describe('a lone checkout without a skopeo that verifies sigstore', () => {
+describe('a lone checkout without a skopeo that verifies sigstore', SPAWNS, () => {
   it('./run test stops before the suite with one line saying how to get one; a test that needs it, with the same words', () => {
     const result = runTest();
     expect(result.status).toBe(1);
@@ -69,9 +75,7 @@ describe('a lone checkout without a skopeo that verifies sigstore', () => {
     expect(line).toContain('git clone --depth 1 --branch v1.14.5 https://github.com/containers/skopeo && cd skopeo && ');
     expect(line).toContain('go build -tags ');
     expect(line).toContain('export VESPERA_SKOPEO=$PWD/skopeo');
-    const tests = testsLookup();
-    expect(tests.status).toBe(1);
-    expect(`setup: ${oneLine(tests.stderr)}`).toBe(line);
+    expect(`setup: ${oneLine(testsLookup().refused ?? '')}`).toBe(line);
   });
 
   it('refuses a VESPERA_SKOPEO that cannot verify sigstore, naming it, in both places', () => {
@@ -80,14 +84,11 @@ describe('a lone checkout without a skopeo that verifies sigstore', () => {
     const line = oneLine(shell.stderr);
     expect(line).toMatch(/^setup: VESPERA_SKOPEO=\/usr\/bin\/skopeo is not a skopeo 1\.10\+ that verifies sigstore signatures /);
     expect(line).toContain('on Fedora: dnf install skopeo');
-    const tests = testsLookup({ VESPERA_SKOPEO: DEBIAN_SKOPEO });
-    expect(tests.status).toBe(1);
-    expect(`setup: ${oneLine(tests.stderr)}`).toBe(line);
+    expect(`setup: ${oneLine(testsLookup({ VESPERA_SKOPEO: DEBIAN_SKOPEO }).refused ?? '')}`).toBe(line);
   });
 });
 
-describe('a lone checkout given a skopeo that verifies sigstore', () => {
-  let real: string;
+describe('a lone checkout given a skopeo that verifies sigstore', SPAWNS, () => {
   /** A folder whose `skopeo` verifies sigstore, as Fedora's /usr/bin: put first on PATH. */
   const fedoraBin = join(top, 'fedora-bin');
   const onPath = { PATH: `${fedoraBin}:${bin}` };
@@ -95,7 +96,7 @@ describe('a lone checkout given a skopeo that verifies sigstore', () => {
   const typedIn = join(top, 'elsewhere');
   const named = join(typedIn, 'tools', 'skopeo');
   beforeAll(() => {
-    real = sigstoreSkopeo();
+    const real = sigstoreSkopeo();
     for (const link of [join(fedoraBin, 'skopeo'), beside, named]) {
       mkdirSync(dirname(link), { recursive: true });
       symlinkSync(real, link);
@@ -106,14 +107,14 @@ describe('a lone checkout given a skopeo that verifies sigstore', () => {
     const shell = shellLookup(typedIn, { ...onPath, VESPERA_SKOPEO: 'tools/skopeo' });
     expect(shell.stderr).toBe('');
     expect(shell.stdout).toBe(named);
-    expect(testsLookup({ ...onPath, VESPERA_SKOPEO: 'tools/skopeo' }, typedIn).stdout).toBe(named);
+    expect(testsLookup({ ...onPath, VESPERA_SKOPEO: 'tools/skopeo' }, typedIn)).toEqual({ found: named });
   });
 
   it('then ../shared/tools/skopeo beside the checkout, before the skopeo on PATH', () => {
     const shell = shellLookup(checkout, onPath);
     expect(shell.stderr).toBe('');
     expect(shell.stdout).toBe(beside);
-    expect(testsLookup(onPath).stdout).toBe(beside);
+    expect(testsLookup(onPath)).toEqual({ found: beside });
   });
 
   it('then a skopeo on PATH that verifies sigstore, as on Fedora', () => {
@@ -121,6 +122,6 @@ describe('a lone checkout given a skopeo that verifies sigstore', () => {
     const shell = shellLookup(checkout, onPath);
     expect(shell.stderr).toBe('');
     expect(shell.stdout).toBe(join(fedoraBin, 'skopeo'));
-    expect(testsLookup(onPath).stdout).toBe(join(fedoraBin, 'skopeo'));
+    expect(testsLookup(onPath)).toEqual({ found: join(fedoraBin, 'skopeo') });
   });
 });
