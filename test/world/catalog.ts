@@ -104,6 +104,12 @@ function variantReleases(variant: Variant): Release[] {
       tags: ['foreign-key'],
       signatures: [{ kind: 'key', layout: 'legacy', key: FOREIGN_KEY }],
       note: "signed in the legacy layout by a key that is not the publisher's",
+    }, {
+      version: '42.20261123.0',
+      created: '2026-11-23T04:00:00Z',
+      tags: ['cosign3-key'],
+      signatures: [{ kind: 'key', layout: 'bundle', key: 'vespera' }],
+      note: "signed by the publisher's key in cosign 3's bundle layout only, which rpm-ostree cannot see",
     });
   }
   if (variant === 'vespera') {

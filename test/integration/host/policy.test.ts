@@ -5,32 +5,16 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TransactionOutcome } from '../../../main/host/index.ts';
-import { FOREIGN_KEY, NEWER } from '../../world/catalog.ts';
+import { NEWER } from '../../world/catalog.ts';
 import { buildImage } from '../../world/oci.ts';
-import { pushLegacySignatures, worldSigstore } from '../../world/sigstore/part.ts';
-import { TestSigstore } from '../../world/sigstore/signer.ts';
+import { worldSigstore } from '../../world/sigstore/part.ts';
 import type { World } from '../../world/world.ts';
+import { pushForeignBuild } from '../../support/foreign-build.ts';
 import { hostPerTest } from '../../support/host.ts';
 
 function failure(outcome: TransactionOutcome): { code: string; detail: string } {
   if (outcome.ok) throw new Error('expected the operation to fail');
   return { code: outcome.error.code, detail: outcome.error.detail ?? '' };
-}
-
-/** What someone with push access but not the publisher's key does: their own bootable build, signed by their key, under `tag`. */
-async function pushForeignBuild(w: World, repository: string, tag: string): Promise<void> {
-  const image = buildImage({
-    format: 'oci-manifest',
-    platforms: [{ os: 'linux', architecture: 'amd64' }],
-    labels: { 'org.opencontainers.image.version': '42.20261130.0', 'ostree.bootable': 'true' },
-    created: '2026-11-30T04:00:00Z',
-    layers: [{ 'usr/lib/os-release': 'NAME="Vespera"\n', 'usr/bin/backdoor': 'x' }],
-  });
-  const digest = await w.images.pusher.pushImage(repository, image, [tag]);
-  const sigstore = worldSigstore(w);
-  const payload = TestSigstore.simpleSigningPayload(`${w.registry.host}/${repository}`, digest);
-  const annotations = sigstore.signer.signLegacy(payload, { kind: 'key', key: FOREIGN_KEY, at: new Date('2026-11-30T04:10:00Z') });
-  await pushLegacySignatures(w.images.pusher, repository, digest, [{ payload, annotations }]);
 }
 
 describe('the OS signature policy, applied to pulls', () => {

@@ -133,6 +133,28 @@ class ContainerImages:
             self._remove(policy_file)
             raise PullError(self._host_paths(str(error), policy_file)) from None
 
+    def try_open(self, refs):
+        """For cross-checks: whether OpenImage accepts each of `refs` under the host's policy, with one
+        proxy (it reads policy.json and registries.d on every OpenImage). [(ref, None or refusal)]."""
+        policy_file = self._policy_copy(None)
+        answers = []
+        try:
+            with ImageProxy(self.skopeo, policy=policy_file or self.policy_path,
+                            registries_d=os.path.join(self.etc_root, 'containers', 'registries.d'),
+                            registries_conf=self._registries_conf()) as proxy:
+                for ref in refs:
+                    try:
+                        image_id = proxy.call('OpenImage', f'docker://{ref}')[0]
+                        proxy.call('CloseImage', image_id)
+                        answers.append((ref, None))
+                    except ProxyError as error:
+                        answers.append((ref, self._host_paths(str(error), policy_file)))
+        except ProxyError as error:
+            raise PullError(str(error)) from None
+        finally:
+            self._remove(policy_file)
+        return answers
+
     def resolve(self, ref, policy_text=None):
         """Only the image's metadata (manifest, config), for seeding and update checks."""
         with self.open(ref, policy_text) as pull:
