@@ -95,6 +95,6 @@ ensure_sigstore_skopeo() {
       VESPERA_SKOPEO=$(cd "$(dirname "$candidate")" && pwd)/$(basename "$candidate"); export VESPERA_SKOPEO; return 0
     fi
   done
-  die "setup: the tests need a skopeo that verifies sigstore signatures (the real containers/image; Debian's has it switched off): $VESPERA_SKOPEO_HELP."
+  die "setup: the test world needs a skopeo that verifies sigstore signatures (the real containers/image; Debian's has it switched off): $VESPERA_SKOPEO_HELP."
 }
 ensure_demo_packages() { ensure_packages "the demo" "$VESPERA_DEMO_PACKAGES"; }
