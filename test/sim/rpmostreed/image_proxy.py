@@ -125,7 +125,10 @@ class ImageProxy:
             os.close(extra)
         if not data:
             raise ProxyError(f'FinishPipe: the image proxy exited ({self._exit_status()})')
-        reply = json.loads(data)
+        try:
+            reply = json.loads(data)
+        except ValueError:
+            raise ProxyError('FinishPipe: the image proxy sent a reply that is not JSON') from None
         if not reply.get('success'):
             raise ProxyError(reply.get('error') or 'FinishPipe failed')
         return value, (total if sink else b''.join(chunks))
