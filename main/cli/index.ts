@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
 import { applyCommand, checkCommand } from './commands/check.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { imageSetupCommand } from './commands/image-setup.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { policyCommand } from './commands/policy.ts';
 import { rollbackCommand } from './commands/rollback.ts';
@@ -24,6 +25,7 @@ const COMMANDS: readonly Command[] = [
   verifyCommand,
   policyCommand(),
   verifyBundleCommand,
+  imageSetupCommand,
 ];
 
 function version(): string {

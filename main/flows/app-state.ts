@@ -30,9 +30,14 @@ export function stateFile(stateDir: string): string {
 }
 
 export async function readAppState(stateDir: string): Promise<AppState> {
+  return await readAppStateFile(stateFile(stateDir));
+}
+
+/** Reads a file in the state format (also the host record, see host-app-enforced.ts); damaged or absent: empty. */
+export async function readAppStateFile(path: string): Promise<AppState> {
   let data: unknown;
   try {
-    data = JSON.parse((await readFileLimited(stateFile(stateDir), MAX_BYTES)).toString('utf8'));
+    data = JSON.parse((await readFileLimited(path, MAX_BYTES)).toString('utf8'));
   } catch {
     return EMPTY_STATE;
   }
@@ -49,7 +54,11 @@ export async function readAppState(stateDir: string): Promise<AppState> {
 }
 
 export async function writeAppState(stateDir: string, state: AppState): Promise<void> {
-  await writeUserFile(stateFile(stateDir), `${JSON.stringify({ version: VERSION, ...state }, null, 1)}\n`);
+  await writeUserFile(stateFile(stateDir), appStateText(state));
+}
+
+export function appStateText(state: AppState): string {
+  return `${JSON.stringify({ version: VERSION, ...state }, null, 1)}\n`;
 }
 
 export function isAppEnforced(state: AppState, repository: string): boolean {

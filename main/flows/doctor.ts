@@ -8,7 +8,7 @@ import { inspectPolicy, type PolicyReport } from '../policy/policy-report.ts';
 import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, parseDockerReference, repositoryName, type DockerReference } from '../shared/image-reference.ts';
 import { isCosignTag, isVerified, type VerificationResult } from '../trust/index.ts';
-import { readAppState } from './app-state.ts';
+import { readEffectiveAppState } from './host-app-enforced.ts';
 import { enforcementOf } from './enforcement.ts';
 import { failureOf, imageOf, type ImageChecks } from './image-checks.ts';
 import type { PartialSession } from './session.ts';
@@ -73,7 +73,7 @@ export async function runDoctor(session: PartialSession, checks: ImageChecks, op
   }
   await guard('sigstore', 'Sigstore’s services answer', async () => await sigstoreCheck(session, options.probeTimeoutMs ?? 5000));
   if (state) await guard('automatic-updates', 'Automatic updates go through the check', async () => {
-    const enforcement = await enforcementOf(state.booted, session.policy, await readAppState(session.stateDir));
+    const enforcement = await enforcementOf(state.booted, session.policy, await readEffectiveAppState(session));
     const stages = state.automaticUpdatePolicy === 'stage' || state.automaticUpdatePolicy === 'apply';
     if (enforcement.mode === 'app-enforced' && stages) {
       return fail('automatic-updates', 'Automatic updates go through the check', `rpm-ostree stages updates on its own (AutomaticUpdatePolicy=${state.automaticUpdatePolicy}), without Vespera's check.`, [`AutomaticUpdatePolicy=${state.automaticUpdatePolicy}`, enforcement.summary], {

@@ -7,7 +7,8 @@ import { HostError, type Deployment, type HostState, type Transaction } from '..
 import { describeError } from '../shared/errors.ts';
 import { repositoryName, type DockerReference } from '../shared/image-reference.ts';
 import { isVerified } from '../trust/index.ts';
-import { readAppState, type AppState } from './app-state.ts';
+import type { AppState } from './app-state.ts';
+import { readEffectiveAppState } from './host-app-enforced.ts';
 import { enforcementOf, type Enforcement } from './enforcement.ts';
 import { buildSnapshot } from './classification.ts';
 import { failureOf, imageOf, type Expectation, type ImageChecks, type ResolvedImage } from './image-checks.ts';
@@ -134,7 +135,7 @@ export class UpdateWatch {
 
   async #refreshOnce(): Promise<void> {
     const host = this.#session.host.state;
-    this.#appState = await readAppState(this.#session.stateDir);
+    this.#appState = await readEffectiveAppState(this.#session);
     this.#enforcement = await enforcementOf(host.booted, this.#session.policy, this.#appState);
     for (const deployment of [host.booted, host.staged, host.rollback]) {
       const image = imageOf(deployment);
