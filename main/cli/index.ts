@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
+import { automaticUpdatesCommand } from './commands/automatic-updates.ts';
 import { applyCommand, checkCommand } from './commands/check.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { imageSetupCommand } from './commands/image-setup.ts';
@@ -26,6 +27,7 @@ const COMMANDS: readonly Command[] = [
   policyCommand(),
   verifyBundleCommand,
   imageSetupCommand,
+  automaticUpdatesCommand,
 ];
 
 function version(): string {

@@ -9,6 +9,7 @@ import { repositoryName, type DockerReference } from '../shared/image-reference.
 import { isVerified } from '../trust/index.ts';
 import type { AppState } from './app-state.ts';
 import { readEffectiveAppState } from './host-app-enforced.ts';
+import { automaticRunRecordPath, noticeOfAutomaticRun, readAutomaticRunRecord, type AutomaticRunRecord } from './automatic-run-record.ts';
 import { enforcementOf, type Enforcement } from './enforcement.ts';
 import { buildSnapshot } from './classification.ts';
 import { failureOf, imageOf, type Expectation, type ImageChecks, type ResolvedImage } from './image-checks.ts';
@@ -43,6 +44,8 @@ export class UpdateWatch {
   readonly #progressListeners = new Set<ProgressListener>();
   readonly #autoStaged = new Set<string>();
   #appState: AppState = { appEnforced: [] };
+  /** What the host-wide automatic-updates service decided last (root-written, shown as a notice). */
+  #automaticRun: AutomaticRunRecord | undefined;
   #enforcement: Enforcement | undefined;
   #available: AvailableUpdate | undefined;
   #lastCheck: { at: Date; ok: boolean; message: string } | undefined;
@@ -136,6 +139,7 @@ export class UpdateWatch {
   async #refreshOnce(): Promise<void> {
     const host = this.#session.host.state;
     this.#appState = await readEffectiveAppState(this.#session);
+    this.#automaticRun = await readAutomaticRunRecord(automaticRunRecordPath(this.#session));
     this.#enforcement = await enforcementOf(host.booted, this.#session.policy, this.#appState);
     for (const deployment of [host.booted, host.staged, host.rollback]) {
       const image = imageOf(deployment);
@@ -388,6 +392,12 @@ export class UpdateWatch {
   }
 
   #build(): StatusSnapshot {
+    const snapshot = this.#buildFromHost();
+    const automatic = noticeOfAutomaticRun(this.#automaticRun);
+    return automatic ? { ...snapshot, notices: [automatic, ...snapshot.notices] } : snapshot;
+  }
+
+  #buildFromHost(): StatusSnapshot {
     return buildSnapshot({
       host: this.#session.host.state,
       enforcement: this.#enforcement,

@@ -5,6 +5,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { collectLimited, withTimeout } from '../shared/bounded.ts';
 import { describeError } from '../shared/errors.ts';
+import { setAutomaticUpdates } from './automatic-updates-helper.ts';
 import { diskPathOf, policyPaths, type PlanTarget } from './host-files.ts';
 import { applyPlan, exitCodeOf, HELPER_EXIT, HelperError, listBackups, restoreBackup, type HelperContext, type HelperResult } from './policy-transaction.ts';
 import type { WriteFaults } from './safe-files.ts';
@@ -12,14 +13,17 @@ import type { WriteFaults } from './safe-files.ts';
 const USAGE = `usage: policy-helper apply [--json]          (the plan as JSON on standard input)
        policy-helper backups [--json]
        policy-helper restore BACKUP-ID [--json]
+       policy-helper automatic-updates on|off --expect SHA256 [--json]
 Run by Vespera Updates through pkexec. --root DIR works on DIR instead of / and is for tests only.`;
 
 const MAX_PLAN_BYTES = 4 * 1024 * 1024;
 const STDIN_TIMEOUT_MS = 30_000;
 
 interface Invocation {
-  readonly verb: 'apply' | 'backups' | 'restore';
+  readonly verb: 'apply' | 'backups' | 'restore' | 'automatic-updates';
+  /** restore: the backup id; automatic-updates: on or off. */
   readonly id?: string;
+  readonly expect?: string;
   readonly root?: string;
   readonly json: boolean;
 }
@@ -27,22 +31,29 @@ interface Invocation {
 function parseInvocation(argv: readonly string[]): Invocation {
   const rest = [...argv];
   const verb = rest.shift();
-  if (verb !== 'apply' && verb !== 'backups' && verb !== 'restore') throw new HelperError('helper-usage', `Unknown or missing verb${verb ? ` "${verb}"` : ''}.\n${USAGE}`);
+  if (verb !== 'apply' && verb !== 'backups' && verb !== 'restore' && verb !== 'automatic-updates') throw new HelperError('helper-usage', `Unknown or missing verb${verb ? ` "${verb}"` : ''}.\n${USAGE}`);
   let root: string | undefined;
   let json = false;
+  let expect: string | undefined;
   const positional: string[] = [];
   while (rest.length > 0) {
     const arg = rest.shift() as string;
     if (arg === '--json') json = true;
-    else if (arg === '--root') {
+    else if (arg === '--expect') {
+      expect = rest.shift();
+      if (!expect || !/^[0-9a-f]{64}$/.test(expect)) throw new HelperError('helper-usage', `--expect needs the SHA-256 of the files as they were shown.\n${USAGE}`);
+    } else if (arg === '--root') {
       root = rest.shift();
       if (!root) throw new HelperError('helper-usage', `--root needs a folder.\n${USAGE}`);
     } else if (arg.startsWith('-')) throw new HelperError('helper-usage', `Unknown option "${arg}".\n${USAGE}`);
     else positional.push(arg);
   }
   if (verb === 'restore' && positional.length !== 1) throw new HelperError('helper-usage', `restore needs one backup id.\n${USAGE}`);
-  if (verb !== 'restore' && positional.length > 0) throw new HelperError('helper-usage', `${verb} takes no argument.\n${USAGE}`);
-  return { verb, json, ...(root !== undefined ? { root } : {}), ...(verb === 'restore' ? { id: positional[0] } : {}) };
+  if (verb === 'automatic-updates' && (positional.length !== 1 || !['on', 'off'].includes(positional[0] ?? '') || !expect)) {
+    throw new HelperError('helper-usage', `automatic-updates needs on or off and --expect.\n${USAGE}`);
+  }
+  if (verb !== 'restore' && verb !== 'automatic-updates' && positional.length > 0) throw new HelperError('helper-usage', `${verb} takes no argument.\n${USAGE}`);
+  return { verb, json, ...(root !== undefined ? { root } : {}), ...(expect ? { expect } : {}), ...(verb === 'restore' || verb === 'automatic-updates' ? { id: positional[0] } : {}) };
 }
 
 /** Test-only faults (VESPERA_POLICY_HELPER_FAULT=kind:target), honoured only with --root. */
@@ -101,6 +112,7 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ c
   }
   let result: HelperResult;
   if (invocation.verb === 'restore') result = await restoreBackup(ctx, invocation.id as string);
+  else if (invocation.verb === 'automatic-updates') result = await setAutomaticUpdates(ctx, invocation.id === 'on', invocation.expect as string);
   else {
     let text: string;
     try {

@@ -11,8 +11,17 @@ import { checkKeyFileName, MAX_KEY_CHARS } from './public-key.ts';
 
 export class PolicyHostError extends CodedError<'policy-unreadable'> {}
 
-/** The only files the app (and its privileged helper) ever writes. */
+/** The files a policy plan may change (a plan from stdin targets only these). */
 export type PlanTarget = { readonly kind: 'policy' } | { readonly kind: 'registries' } | { readonly kind: 'key'; readonly name: string };
+
+/**
+ * The only files the app (and its privileged helper) ever writes: a plan's targets, plus two the
+ * automatic-updates verb computes itself (rpm-ostree's configuration and our on/off setting).
+ */
+export type HelperTarget = PlanTarget | { readonly kind: 'rpm-ostreed-conf' } | { readonly kind: 'automatic-updates' };
+
+/** Under /etc: whether Vespera Updates' host-wide automatic updates are on (see automatic-updates-helper.ts). */
+export const AUTOMATIC_UPDATES_FILE = 'vespera-updates/automatic-updates.json';
 
 /** Our registries.d file; other files there belong to the system or the user and are never edited. */
 export const OWN_REGISTRIES_FILE = 'vespera-updates.yaml';
@@ -38,7 +47,7 @@ export function policyPaths(etcRoot: string): PolicyPaths {
 }
 
 /** The target's path on a real host (what diffs show and policy.json refers to). */
-export function hostPathOf(target: PlanTarget): string {
+export function hostPathOf(target: HelperTarget): string {
   switch (target.kind) {
     case 'policy':
       return '/etc/containers/policy.json';
@@ -46,11 +55,15 @@ export function hostPathOf(target: PlanTarget): string {
       return `/etc/containers/registries.d/${OWN_REGISTRIES_FILE}`;
     case 'key':
       return `${HOST_KEY_DIR}/${checkKeyFileName(target.name)}`;
+    case 'rpm-ostreed-conf':
+      return '/etc/rpm-ostreed.conf';
+    case 'automatic-updates':
+      return `/etc/${AUTOMATIC_UPDATES_FILE}`;
   }
 }
 
 /** The target's path under `etcRoot` (itself /etc on a host). The key name is checked, never trusted. */
-export function diskPathOf(paths: PolicyPaths, target: PlanTarget): string {
+export function diskPathOf(paths: PolicyPaths, target: HelperTarget): string {
   switch (target.kind) {
     case 'policy':
       return paths.policyFile;
@@ -58,6 +71,10 @@ export function diskPathOf(paths: PolicyPaths, target: PlanTarget): string {
       return join(paths.registriesDir, OWN_REGISTRIES_FILE);
     case 'key':
       return join(paths.keyDir, checkKeyFileName(target.name));
+    case 'rpm-ostreed-conf':
+      return join(paths.etcRoot, 'rpm-ostreed.conf');
+    case 'automatic-updates':
+      return join(paths.etcRoot, AUTOMATIC_UPDATES_FILE);
   }
 }
 

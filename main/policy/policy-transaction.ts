@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { open, readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CodedError, describeError } from '../shared/errors.ts';
-import { diskPathOf, hostPathOf, OWN_REGISTRIES_FILE, policyPaths, readRegistriesFiles, type PlanTarget, type PolicyPaths } from './host-files.ts';
+import { diskPathOf, hostPathOf, OWN_REGISTRIES_FILE, policyPaths, readRegistriesFiles, type HelperTarget, type PlanTarget, type PolicyPaths } from './host-files.ts';
 import { readLocatedJson, type JsonNode } from './located-json.ts';
 import { checkPolicyChange, keyPathsOf } from './policy-change.ts';
 import { parsePolicyText, PolicyFileError, MAX_POLICY_CHARS } from './policy-parse.ts';
@@ -75,7 +75,7 @@ export interface HelperContext {
 }
 
 export interface BackupFile {
-  readonly target: PlanTarget;
+  readonly target: HelperTarget;
   readonly hostPath: string;
   readonly existed: boolean;
   readonly sha256?: string;
@@ -105,7 +105,7 @@ export interface HelperResult {
 const MAX_PLAN_CHANGES = 16;
 const MAX_BACKUPS = 20;
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
-const ORDER: Record<PlanTarget['kind'], number> = { key: 0, registries: 1, policy: 2 };
+const ORDER: Record<HelperTarget['kind'], number> = { key: 0, registries: 1, policy: 2, 'automatic-updates': 3, 'rpm-ostreed-conf': 4 };
 
 function backupsDir(ctx: HelperContext): string {
   return join(ctx.root, 'var', 'lib', 'vespera-updates', 'policy-backups');
@@ -119,7 +119,7 @@ function refuse(message: string): never {
   throw new HelperError('helper-refused-input', `Refused, nothing was changed: ${message}`);
 }
 
-function maxBytesOf(target: PlanTarget): number {
+function maxBytesOf(target: HelperTarget): number {
   return target.kind === 'key' ? MAX_KEY_CHARS : MAX_POLICY_CHARS;
 }
 
@@ -195,7 +195,7 @@ interface Validated {
   readonly after: string;
 }
 
-async function currentText(ctx: HelperContext, target: PlanTarget, create: boolean): Promise<string | null> {
+async function currentText(ctx: HelperContext, target: HelperTarget, create: boolean): Promise<string | null> {
   const path = diskPathOf(pathsOf(ctx), target);
   try {
     await checkTarget(ctx.root, path, create);
@@ -289,7 +289,7 @@ async function writeManifest(ctx: HelperContext, manifest: BackupManifest): Prom
   await writeAtomically(join(backupsDir(ctx), manifest.id, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
 }
 
-async function createBackup(ctx: HelperContext, files: readonly { target: PlanTarget; before: string | null }[], reason: BackupManifest['reason'], restoring?: string): Promise<BackupManifest> {
+async function createBackup(ctx: HelperContext, files: readonly { target: HelperTarget; before: string | null }[], reason: BackupManifest['reason'], restoring?: string): Promise<BackupManifest> {
   await ensurePrivateFolder(ctx.root, backupsDir(ctx));
   const id = newBackupId();
   const folder = join(backupsDir(ctx), id);
@@ -506,7 +506,7 @@ export async function restoreBackup(ctx: HelperContext, id: string): Promise<Hel
 async function restoreManifest(ctx: HelperContext, manifest: BackupManifest): Promise<HelperResult> {
   const id = manifest.id;
   for (const f of manifest.files) await savedText(ctx, manifest, f);
-  const current: { target: PlanTarget; before: string | null }[] = [];
+  const current: { target: HelperTarget; before: string | null }[] = [];
   for (const f of manifest.files) current.push({ target: f.target, before: await currentText(ctx, f.target, false) });
   await cleanTemps(ctx);
   const undo = await createBackup(ctx, current, 'restore', id);
@@ -527,4 +527,47 @@ async function restoreManifest(ctx: HelperContext, manifest: BackupManifest): Pr
   }
   const changed = manifest.files.map((f) => f.hostPath);
   return { message: `Restored backup ${id} (${changed.join(', ')}); the files it replaced are in backup ${undo.id}.${note}`, backup: undo.id, changed };
+}
+
+/** A change the helper computed itself (never content it was handed): new text, or null to remove the file. */
+export interface ComputedChange {
+  readonly target: HelperTarget;
+  readonly after: string | null;
+}
+
+/**
+ * For the helper's other fixed verbs (automatic-updates-helper.ts): under the same lock, reads the
+ * targets, lets `compute` decide from what is on disk now, then backs up, writes atomically, reads back
+ * and rolls back on failure exactly as applyPlan does. `compute` throws a HelperError to refuse.
+ */
+export async function applyComputed(
+  ctx: HelperContext,
+  targets: readonly HelperTarget[],
+  compute: (current: ReadonlyMap<HelperTarget['kind'], string | null>) => readonly ComputedChange[],
+): Promise<HelperResult> {
+  return await withLock(ctx, async () => {
+    const current = new Map<HelperTarget['kind'], string | null>();
+    for (const target of targets) current.set(target.kind, await currentText(ctx, target, false));
+    const changes = compute(current).filter((c) => c.after !== (current.get(c.target.kind) ?? null));
+    if (changes.length === 0) return { message: 'Nothing to change.', changed: [] };
+    const backup = await createBackup(ctx, changes.map((c) => ({ target: c.target, before: current.get(c.target.kind) ?? null })), 'apply');
+    try {
+      for (const c of changes) {
+        const path = diskPathOf(pathsOf(ctx), c.target);
+        await checkTarget(ctx.root, path, true);
+        if (c.after === null) await removeFile(path);
+        else await writeAtomically(path, c.after, { mode: 0o644, ...(ctx.faults ? { faults: ctx.faults } : {}) });
+      }
+      for (const c of changes) {
+        const now = (await readRegular(diskPathOf(pathsOf(ctx), c.target), maxBytesOf(c.target)))?.toString('utf8') ?? null;
+        if (now !== c.after) throw new Error(`${hostPathOf(c.target)} did not read back as written`);
+      }
+    } catch (error) {
+      await rollBack(ctx, backup, 'helper-write-failed', `writing failed (${describeError(error)})`);
+    }
+    await writeManifest(ctx, { ...backup, complete: true, outcome: 'applied' });
+    await pruneBackups(ctx);
+    const changed = changes.map((c) => hostPathOf(c.target));
+    return { message: `Wrote ${changed.join(', ')}; the previous files are in backup ${backup.id} (restore with: vespera-updates policy restore ${backup.id}).`, backup: backup.id, changed };
+  });
 }
