@@ -10,6 +10,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { imageSetupCommand } from './commands/image-setup.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { policyCommand } from './commands/policy.ts';
+import { publisherCheckCommand } from './commands/publisher-check.ts';
 import { rollbackCommand } from './commands/rollback.ts';
 import { statusCommand } from './commands/status.ts';
 import { verifyBundleCommand } from './commands/verify-bundle.ts';
@@ -28,6 +29,7 @@ const COMMANDS: readonly Command[] = [
   verifyBundleCommand,
   imageSetupCommand,
   automaticUpdatesCommand,
+  publisherCheckCommand,
 ];
 
 function version(): string {
