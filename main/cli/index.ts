@@ -4,10 +4,13 @@
 
 import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
+import { automaticUpdatesCommand } from './commands/automatic-updates.ts';
 import { applyCommand, checkCommand } from './commands/check.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { imageSetupCommand } from './commands/image-setup.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { policyCommand } from './commands/policy.ts';
+import { publisherCheckCommand } from './commands/publisher-check.ts';
 import { rollbackCommand } from './commands/rollback.ts';
 import { statusCommand } from './commands/status.ts';
 import { verifyBundleCommand } from './commands/verify-bundle.ts';
@@ -24,6 +27,9 @@ const COMMANDS: readonly Command[] = [
   verifyCommand,
   policyCommand(),
   verifyBundleCommand,
+  imageSetupCommand,
+  automaticUpdatesCommand,
+  publisherCheckCommand,
 ];
 
 function version(): string {

@@ -23,7 +23,7 @@ export interface DoctorOptions {
   readonly journal?: () => Promise<{ available: boolean; lines: string[]; why?: string }>;
 }
 
-const SIGN_FLAGS = 'cosign sign --new-bundle-format=false --use-signing-config=false …';
+export const SIGN_FLAGS = 'cosign sign --new-bundle-format=false --use-signing-config=false …';
 
 const pass = (id: string, title: string, summary: string, evidence: string[] = []): DoctorCheck => ({ id, title, status: 'pass', summary, evidence });
 const skip = (id: string, title: string, summary: string, evidence: string[] = []): DoctorCheck => ({ id, title, status: 'skip', summary, evidence });

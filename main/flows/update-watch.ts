@@ -8,6 +8,7 @@ import { describeError } from '../shared/errors.ts';
 import { repositoryName, type DockerReference } from '../shared/image-reference.ts';
 import { isVerified, verdictOfCode } from '../trust/index.ts';
 import { NO_ENFORCEMENT, readHostEnforcement, type HostEnforcement } from '../policy/host-enforcement.ts';
+import { automaticRunRecordPath, noticeOfAutomaticRun, readAutomaticRunRecord, type AutomaticRunRecord } from './automatic-run-record.ts';
 import { enforcementOf, type Enforcement } from './enforcement.ts';
 import { buildSnapshot, plainRestartTarget } from './classification.ts';
 import { failureOf, imageOf, type Expectation, type ImageChecks, type ResolvedImage } from './image-checks.ts';
@@ -43,6 +44,8 @@ export class UpdateWatch {
   readonly #progressListeners = new Set<ProgressListener>();
   readonly #autoStaged = new Set<string>();
   #record: { record: HostEnforcement; problem?: string } = { record: NO_ENFORCEMENT };
+  /** What the host-wide automatic-updates service decided last (root-written, shown as a notice). */
+  #automaticRun: AutomaticRunRecord | undefined;
   #enforcement: Enforcement | undefined;
   #nextEnforcement: Enforcement | undefined;
   readonly #memory: VerdictMemory;
@@ -139,6 +142,7 @@ export class UpdateWatch {
   async #refreshOnce(): Promise<void> {
     const host = this.#session.host.state;
     this.#record = await readHostEnforcement(this.#session.policy);
+    this.#automaticRun = await readAutomaticRunRecord(automaticRunRecordPath(this.#session));
     this.#enforcement = await enforcementOf(host.booted, this.#session.policy, this.#record.record);
     const next = plainRestartTarget(host);
     const nextDiffers = next !== undefined && next.id !== host.booted?.id && next.origin !== host.booted?.origin;
@@ -429,6 +433,12 @@ export class UpdateWatch {
   }
 
   #build(): StatusSnapshot {
+    const snapshot = this.#buildFromHost();
+    const automatic = noticeOfAutomaticRun(this.#automaticRun);
+    return automatic ? { ...snapshot, notices: [automatic, ...snapshot.notices] } : snapshot;
+  }
+
+  #buildFromHost(): StatusSnapshot {
     return buildSnapshot({
       host: this.#session.host.state,
       enforcement: this.#enforcement,

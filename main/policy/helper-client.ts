@@ -54,7 +54,8 @@ function helperScript(): string {
   return fileURLToPath(new URL(`./helper.${extension}`, import.meta.url));
 }
 
-export type HelperVerb = 'apply' | 'backups' | 'restore' | 'enforce';
+/** The helper's fixed verbs (main/policy/helper.ts). */
+export type HelperVerb = 'apply' | 'backups' | 'restore' | 'enforce' | 'automatic-updates';
 
 export function helperCommand(config: HelperSite, verb: HelperVerb, extra: readonly string[] = []): HelperCommand {
   if (config.world) {
@@ -74,9 +75,9 @@ export function helperCommand(config: HelperSite, verb: HelperVerb, extra: reado
 export async function runPolicyHelper(
   config: HelperSite,
   verb: HelperVerb,
-  options: { plan?: HelperPlan; backupId?: string; enforce?: { repository: string; mode: 'app' | 'none' } } = {},
+  options: { plan?: HelperPlan; backupId?: string; enforce?: { repository: string; mode: 'app' | 'none' }; args?: readonly string[] } = {},
 ): Promise<HelperReply> {
-  const extra = options.backupId !== undefined ? [options.backupId] : options.enforce ? [options.enforce.repository, options.enforce.mode] : [];
+  const extra = options.backupId !== undefined ? [options.backupId] : options.enforce ? [options.enforce.repository, options.enforce.mode] : (options.args ?? []);
   const cmd = helperCommand(config, verb, extra);
   const env = { ...process.env };
   delete env.VESPERA_POLICY_HELPER_FAULT;

@@ -6,6 +6,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { collectLimited, withTimeout } from '../shared/bounded.ts';
 import { describeError } from '../shared/errors.ts';
+import { setAutomaticUpdates } from './automatic-updates-helper.ts';
 import { diskPathOf, policyPaths, type PlanTarget } from './host-files.ts';
 import { applyPlan, exitCodeOf, HELPER_EXIT, HelperError, listBackups, recordEnforcement, restoreBackup, type HelperContext, type HelperResult } from './policy-transaction.ts';
 import type { WriteFaults } from './safe-files.ts';
@@ -14,14 +15,17 @@ const USAGE = `usage: policy-helper apply [--json]          (the plan as JSON on
        policy-helper backups [--json]
        policy-helper restore BACKUP-ID [--json]
        policy-helper enforce REPOSITORY app|none [--json]
+       policy-helper automatic-updates on|off --expect SHA256 [--json]
 Run by Vespera Updates through pkexec. --root DIR works on DIR instead of / and is for tests only.`;
 
 const MAX_PLAN_BYTES = 4 * 1024 * 1024;
 const STDIN_TIMEOUT_MS = 30_000;
 
 interface Invocation {
-  readonly verb: 'apply' | 'backups' | 'restore' | 'enforce';
+  readonly verb: 'apply' | 'backups' | 'restore' | 'enforce' | 'automatic-updates';
+  /** restore: the backup id; automatic-updates: on or off. */
   readonly id?: string;
+  readonly expect?: string;
   readonly enforce?: { readonly repository: string; readonly mode: 'app' | 'none' };
   readonly root?: string;
   readonly json: boolean;
@@ -30,14 +34,18 @@ interface Invocation {
 function parseInvocation(argv: readonly string[]): Invocation {
   const rest = [...argv];
   const verb = rest.shift();
-  if (verb !== 'apply' && verb !== 'backups' && verb !== 'restore' && verb !== 'enforce') throw new HelperError('helper-usage', `Unknown or missing verb${verb ? ` "${verb}"` : ''}.\n${USAGE}`);
+  if (verb !== 'apply' && verb !== 'backups' && verb !== 'restore' && verb !== 'enforce' && verb !== 'automatic-updates') throw new HelperError('helper-usage', `Unknown or missing verb${verb ? ` "${verb}"` : ''}.\n${USAGE}`);
   let root: string | undefined;
   let json = false;
+  let expect: string | undefined;
   const positional: string[] = [];
   while (rest.length > 0) {
     const arg = rest.shift() as string;
     if (arg === '--json') json = true;
-    else if (arg === '--root') {
+    else if (arg === '--expect') {
+      expect = rest.shift();
+      if (!expect || !/^[0-9a-f]{64}$/.test(expect)) throw new HelperError('helper-usage', `--expect needs the SHA-256 of the files as they were shown.\n${USAGE}`);
+    } else if (arg === '--root') {
       root = rest.shift();
       if (!root) throw new HelperError('helper-usage', `--root needs a folder.\n${USAGE}`);
     } else if (arg.startsWith('-')) throw new HelperError('helper-usage', `Unknown option "${arg}".\n${USAGE}`);
@@ -49,8 +57,11 @@ function parseInvocation(argv: readonly string[]): Invocation {
     if (positional.length !== 2 || !repository || (mode !== 'app' && mode !== 'none')) throw new HelperError('helper-usage', `enforce needs a repository and app or none.\n${USAGE}`);
     return { verb, json, ...(root !== undefined ? { root } : {}), enforce: { repository, mode } };
   }
-  if (verb !== 'restore' && positional.length > 0) throw new HelperError('helper-usage', `${verb} takes no argument.\n${USAGE}`);
-  return { verb, json, ...(root !== undefined ? { root } : {}), ...(verb === 'restore' ? { id: positional[0] } : {}) };
+  if (verb === 'automatic-updates' && (positional.length !== 1 || !['on', 'off'].includes(positional[0] ?? '') || !expect)) {
+    throw new HelperError('helper-usage', `automatic-updates needs on or off and --expect.\n${USAGE}`);
+  }
+  if (verb !== 'restore' && verb !== 'automatic-updates' && positional.length > 0) throw new HelperError('helper-usage', `${verb} takes no argument.\n${USAGE}`);
+  return { verb, json, ...(root !== undefined ? { root } : {}), ...(expect ? { expect } : {}), ...(verb === 'restore' || verb === 'automatic-updates' ? { id: positional[0] } : {}) };
 }
 
 /** Test-only faults (VESPERA_POLICY_HELPER_FAULT=kind:target), honoured only with --root. */
@@ -110,6 +121,7 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ c
   let result: HelperResult;
   if (invocation.verb === 'restore') result = await restoreBackup(ctx, invocation.id as string);
   else if (invocation.enforce) result = await recordEnforcement(ctx, invocation.enforce.repository, invocation.enforce.mode);
+  else if (invocation.verb === 'automatic-updates') result = await setAutomaticUpdates(ctx, invocation.id === 'on', invocation.expect as string);
   else {
     let text: string;
     try {

@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { open, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CodedError, describeError } from '../shared/errors.ts';
-import { diskPathOf, hostPathOf, OWN_REGISTRIES_FILE, policyPaths, readRegistriesFiles, type PlanTarget, type PolicyPaths } from './host-files.ts';
+import { diskPathOf, hostPathOf, OWN_REGISTRIES_FILE, policyPaths, readRegistriesFiles, type HelperTarget, type PlanTarget, type PolicyPaths } from './host-files.ts';
 import { readLocatedJson, type JsonNode } from './located-json.ts';
 import { checkRepositoryName, formatEnforcement, MAX_ENFORCEMENT_CHARS, NO_ENFORCEMENT, parseEnforcementText, withMode } from './host-enforcement.ts';
 import { checkPolicyChange, keyPathsOf } from './policy-change.ts';
@@ -76,7 +76,7 @@ export interface HelperContext {
 }
 
 export interface BackupFile {
-  readonly target: PlanTarget;
+  readonly target: HelperTarget;
   readonly hostPath: string;
   readonly existed: boolean;
   readonly sha256?: string;
@@ -106,7 +106,7 @@ export interface HelperResult {
 const MAX_PLAN_CHANGES = 16;
 const MAX_BACKUPS = 20;
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
-const ORDER: Record<PlanTarget['kind'], number> = { key: 0, registries: 1, policy: 2, enforcement: 3 };
+const ORDER: Record<HelperTarget['kind'], number> = { key: 0, registries: 1, policy: 2, enforcement: 3, 'automatic-updates': 4, 'rpm-ostreed-conf': 5 };
 
 function backupsDir(ctx: HelperContext): string {
   return join(ctx.root, 'var', 'lib', 'vespera-updates', 'policy-backups');
@@ -120,7 +120,7 @@ function refuse(message: string): never {
   throw new HelperError('helper-refused-input', `Refused, nothing was changed: ${message}`);
 }
 
-function maxBytesOf(target: PlanTarget): number {
+function maxBytesOf(target: HelperTarget): number {
   return target.kind === 'key' ? MAX_KEY_CHARS : target.kind === 'enforcement' ? MAX_ENFORCEMENT_CHARS : MAX_POLICY_CHARS;
 }
 
@@ -196,7 +196,7 @@ interface Validated {
   readonly after: string;
 }
 
-async function currentText(ctx: HelperContext, target: PlanTarget, create: boolean): Promise<string | null> {
+async function currentText(ctx: HelperContext, target: HelperTarget, create: boolean): Promise<string | null> {
   const path = diskPathOf(pathsOf(ctx), target);
   try {
     await checkTarget(ctx.root, path, create);
@@ -246,14 +246,6 @@ async function validateContents(ctx: HelperContext, changes: readonly Validated[
       problems.push(describeError(error));
     }
   }
-  const enforcement = changes.find((c) => c.target.kind === 'enforcement');
-  if (enforcement) {
-    try {
-      parseEnforcementText(enforcement.after, `the new ${hostPathOf(enforcement.target)}`);
-    } catch (error) {
-      problems.push(describeError(error));
-    }
-  }
   const policy = changes.find((c) => c.target.kind === 'policy');
   if (policy) {
     if (originalPolicy === null) problems.push(`${hostPathOf(policy.target)} does not exist; the helper only changes an existing policy`);
@@ -298,7 +290,7 @@ async function writeManifest(ctx: HelperContext, manifest: BackupManifest): Prom
   await writeAtomically(join(backupsDir(ctx), manifest.id, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
 }
 
-async function createBackup(ctx: HelperContext, files: readonly { target: PlanTarget; before: string | null }[], reason: BackupManifest['reason'], restoring?: string): Promise<BackupManifest> {
+async function createBackup(ctx: HelperContext, files: readonly { target: HelperTarget; before: string | null }[], reason: BackupManifest['reason'], restoring?: string): Promise<BackupManifest> {
   await ensurePrivateFolder(ctx.root, backupsDir(ctx));
   const id = newBackupId();
   const folder = join(backupsDir(ctx), id);
@@ -517,9 +509,9 @@ export async function recordEnforcement(ctx: HelperContext, repository: string, 
   } catch (error) {
     refuse(describeError(error));
   }
-  return await withLock(ctx, async () => {
-    const target: PlanTarget = { kind: 'enforcement' };
-    const before = await currentText(ctx, target, false);
+  const target: HelperTarget = { kind: 'enforcement' };
+  return await applyComputed(ctx, [target], (current) => {
+    const before = current.get('enforcement') ?? null;
     let record = NO_ENFORCEMENT;
     if (before !== null) {
       try {
@@ -529,8 +521,7 @@ export async function recordEnforcement(ctx: HelperContext, repository: string, 
       }
     }
     const next = withMode(record, repository, mode, new Date(), ctx.requestedBy);
-    if (next === record && before !== null) return { message: `Nothing to change: ${hostPathOf(target)} already says ${repository} is ${mode === 'app' ? '' : 'not '}app-enforced.`, changed: [] };
-    return await applyParsed(ctx, { format: 'vespera-policy-plan/1', changes: [{ target, beforeSha256: before === null ? null : sha256Text(before), after: formatEnforcement(next) }] });
+    return next === record && before !== null ? [] : [{ target, after: formatEnforcement(next) }];
   });
 }
 
@@ -542,7 +533,7 @@ export async function restoreBackup(ctx: HelperContext, id: string): Promise<Hel
 async function restoreManifest(ctx: HelperContext, manifest: BackupManifest): Promise<HelperResult> {
   const id = manifest.id;
   for (const f of manifest.files) await savedText(ctx, manifest, f);
-  const current: { target: PlanTarget; before: string | null }[] = [];
+  const current: { target: HelperTarget; before: string | null }[] = [];
   for (const f of manifest.files) current.push({ target: f.target, before: await currentText(ctx, f.target, false) });
   await cleanTemps(ctx);
   const undo = await createBackup(ctx, current, 'restore', id);
@@ -563,4 +554,47 @@ async function restoreManifest(ctx: HelperContext, manifest: BackupManifest): Pr
   }
   const changed = manifest.files.map((f) => f.hostPath);
   return { message: `Restored backup ${id} (${changed.join(', ')}); the files it replaced are in backup ${undo.id}.${note}`, backup: undo.id, changed };
+}
+
+/** A change the helper computed itself (never content it was handed): new text, or null to remove the file. */
+export interface ComputedChange {
+  readonly target: HelperTarget;
+  readonly after: string | null;
+}
+
+/**
+ * For the helper's other fixed verbs (automatic-updates-helper.ts): under the same lock, reads the
+ * targets, lets `compute` decide from what is on disk now, then backs up, writes atomically, reads back
+ * and rolls back on failure exactly as applyPlan does. `compute` throws a HelperError to refuse.
+ */
+export async function applyComputed(
+  ctx: HelperContext,
+  targets: readonly HelperTarget[],
+  compute: (current: ReadonlyMap<HelperTarget['kind'], string | null>) => readonly ComputedChange[],
+): Promise<HelperResult> {
+  return await withLock(ctx, async () => {
+    const current = new Map<HelperTarget['kind'], string | null>();
+    for (const target of targets) current.set(target.kind, await currentText(ctx, target, false));
+    const changes = compute(current).filter((c) => c.after !== (current.get(c.target.kind) ?? null));
+    if (changes.length === 0) return { message: 'Nothing to change.', changed: [] };
+    const backup = await createBackup(ctx, changes.map((c) => ({ target: c.target, before: current.get(c.target.kind) ?? null })), 'apply');
+    try {
+      for (const c of changes) {
+        const path = diskPathOf(pathsOf(ctx), c.target);
+        await checkTarget(ctx.root, path, true);
+        if (c.after === null) await removeFile(path);
+        else await writeAtomically(path, c.after, { mode: 0o644, ...(ctx.faults ? { faults: ctx.faults } : {}) });
+      }
+      for (const c of changes) {
+        const now = (await readRegular(diskPathOf(pathsOf(ctx), c.target), maxBytesOf(c.target)))?.toString('utf8') ?? null;
+        if (now !== c.after) throw new Error(`${hostPathOf(c.target)} did not read back as written`);
+      }
+    } catch (error) {
+      await rollBack(ctx, backup, 'helper-write-failed', `writing failed (${describeError(error)})`);
+    }
+    await writeManifest(ctx, { ...backup, complete: true, outcome: 'applied' });
+    await pruneBackups(ctx);
+    const changed = changes.map((c) => hostPathOf(c.target));
+    return { message: `Wrote ${changed.join(', ')}; the previous files are in backup ${backup.id} (restore with: vespera-updates policy restore ${backup.id}).`, backup: backup.id, changed };
+  });
 }
