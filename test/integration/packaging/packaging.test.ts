@@ -1,7 +1,7 @@
 // Every file the RPM installs, checked by its format's own validator (desktop-file-validate, appstreamcli,
 // polkit's DTD through xmllint, systemd-analyze, shellcheck, electron-builder's schema), and the RPM's file list against build/.
 
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -118,6 +118,17 @@ describe("the RPM's file list", () => {
     for (const script of ['build/bin/vespera-updates', 'build/policy-helper']) {
       expect(readFileSync(join(ROOT, script), 'utf8')).toMatch(/ELECTRON_RUN_AS_NODE=1/);
     }
+  });
+});
+
+describe('the host state folders (systemd-tmpfiles)', () => {
+  it('creates /var/lib/vespera-updates for root and runs/ writable by every user, sticky', async () => {
+    const root = tempDir('tmpfiles-');
+    const run = await runProcess('systemd-tmpfiles', ['--create', `--root=${root}`, join(ROOT, 'build/tmpfiles/vespera-updates.conf')]);
+    expect({ code: run.code, output: `${run.stdout}${run.stderr}` }).toEqual({ code: 0, output: '' });
+    expect((statSync(join(root, 'var/lib/vespera-updates')).mode & 0o7777).toString(8)).toBe('755');
+    expect((statSync(join(root, 'var/lib/vespera-updates/runs')).mode & 0o7777).toString(8)).toBe('1777');
+    expect(destinationOf('build/tmpfiles/vespera-updates.conf')).toBe('/usr/lib/tmpfiles.d/vespera-updates.conf');
   });
 });
 
