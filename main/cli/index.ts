@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
+import { closeTerminal } from './terminal.ts';
 import { automaticUpdatesCommand } from './commands/automatic-updates.ts';
 import { applyCommand, checkCommand } from './commands/check.ts';
 import { doctorCommand } from './commands/doctor.ts';
@@ -74,7 +75,11 @@ async function main(argv: string[]): Promise<number> {
     io.stderr.write(`vespera-updates: unknown command "${first}"; run vespera-updates --help for the list.\n`);
     return EXIT.usage;
   }
-  return await runCommand(command, rest, io);
+  try {
+    return await runCommand(command, rest, io);
+  } finally {
+    closeTerminal();
+  }
 }
 
 process.exitCode = await main(process.argv.slice(2));
