@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import type { MigrationPreview, PolicyChangeView } from '../../preload/contract.ts';
 import { formatRefspec, HostError, imageRefspec, sameImage, type Deployment, type Transaction } from '../host/index.ts';
 import { runPolicyHelper } from '../policy/helper-client.ts';
+import { restoreConsent } from '../policy/policy-backups.ts';
 import { readPolicyHostState } from '../policy/host-files.ts';
 import { inspectPolicy } from '../policy/policy-report.ts';
 import { appEnforcedStatement, defaultKeyName, helperPlanOf, planKeyEnforced, type DefaultChoice, type KeyEnforcedPlan, type ScopeChoice } from '../policy/plan.ts';
+import { migrationChoices, type MigrationChoices } from '../policy/plan-choices.ts';
 import { unifiedDiff } from '../policy/unified-diff.ts';
 import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, parseDockerReference, repositoryName, variantFamily, type DockerReference, type Sha256Digest } from '../shared/image-reference.ts';
@@ -51,6 +53,8 @@ export interface MigrationPlan {
   readonly target?: ResolvedImage;
   readonly verification?: VerificationResult;
   readonly keyPlan?: KeyEnforcedPlan;
+  /** Key mode: the wizard's choices for this host, each planned for real (the preview can offer them). */
+  readonly choices?: MigrationChoices;
   readonly statements: readonly string[];
   readonly steps: readonly string[];
   readonly warnings: readonly string[];
@@ -200,19 +204,16 @@ async function planKeyMode(
   }
   const family = variantFamily(base.image);
   let keyPlan: KeyEnforcedPlan;
+  let choices: MigrationChoices | undefined;
   try {
     const keyText = (await readFileLimited(signingKey.path, 16 * 1024)).toString('utf8');
     const keyName = defaultKeyName(family);
     const state = await readPolicyHostState(session.policy, [keyName]);
-    keyPlan = planKeyEnforced(state, {
-      family,
-      scope: request.scope ?? 'per-variant',
-      ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}),
-      keyText,
-      keyName,
-    });
+    const keyRequest = { family, image: repositoryName(base.image), keyText, keyName };
+    choices = migrationChoices(state, { ...keyRequest, ...(request.scope ? { scope: request.scope } : {}), ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}) });
+    keyPlan = planKeyEnforced(state, { ...keyRequest, scope: request.scope ?? 'per-variant', ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}) });
   } catch (error) {
-    return blocked(plan, describeError(error));
+    return blocked({ ...plan, ...(choices ? { choices } : {}) }, describeError(error));
   }
   if (booted?.origin === to && keyPlan.changes.length === 0) {
     return blocked({ ...plan, keyPlan }, 'This host already follows this image signed, and its policy already enforces the key: there is nothing to migrate.');
@@ -226,7 +227,7 @@ async function planKeyMode(
     'Check that rpm-ostree staged exactly the verified digest.',
     'Restart to boot it, now or later.',
   ];
-  return { ...plan, keyPlan, statements: keyPlan.statements, steps, warnings: [], canRun: true };
+  return { ...plan, keyPlan, choices, statements: keyPlan.statements, steps, warnings: [], canRun: true };
 }
 
 function planAppMode(session: FlowSession, base: Targeted, booted: Deployment | undefined, modeReason: string): MigrationPlan {
@@ -316,6 +317,8 @@ export function migrationPreview(plan: MigrationPlan): MigrationPreview {
 
 interface Undo {
   policyBackup?: string;
+  /** Consent to restore that backup over exactly the files this run wrote (it loosens what this run tightened). */
+  policyConsent?: string;
   discardStaged: boolean;
 }
 
@@ -358,7 +361,12 @@ export async function runMigration(session: FlowSession, checks: ImageChecks, pl
     step('Writing the signature policy', 'The privileged helper writes policy.json, registries.d and the key (a password may be asked).');
     try {
       const reply = await runPolicyHelper(session.helperSite, 'apply', { plan: helperPlanOf(plan.keyPlan) });
-      if (reply.backup) undo.policyBackup = reply.backup;
+      if (reply.backup) {
+        undo.policyBackup = reply.backup;
+        // Starting the migration agreed to "any failure undoes everything": that covers putting back the
+        // looser policy it replaced, but only over the files exactly as this run wrote them.
+        undo.policyConsent = restoreConsent(reply.backup, plan.keyPlan.changes.map((c) => ({ hostPath: c.hostPath, text: c.after })));
+      }
     } catch (error) {
       return fail((error as { code?: string }).code ?? 'policy-helper', `The signature policy was not written: ${describeError(error)}`);
     }
@@ -454,7 +462,7 @@ async function undoAndFail(
   }
   if (undo.policyBackup) {
     try {
-      await runPolicyHelper(session.helperSite, 'restore', { backupId: undo.policyBackup });
+      await runPolicyHelper(session.helperSite, 'restore', { backupId: undo.policyBackup, ...(undo.policyConsent ? { looseningConfirmed: undo.policyConsent } : {}) });
     } catch (error) {
       problems.push(`the previous signature policy could not be put back (${describeError(error)}); restore it with: vespera-updates policy restore ${undo.policyBackup}`);
     }

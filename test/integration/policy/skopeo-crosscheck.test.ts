@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPolicyHelper } from '../../../main/policy/helper-client.ts';
+import { runPolicyHelper, type PolicyHelperError } from '../../../main/policy/helper-client.ts';
 import { policyPaths, readPolicyHostState } from '../../../main/policy/host-files.ts';
 import { helperPlanOf, planKeyEnforced, type KeyPlanRequest } from '../../../main/policy/plan.ts';
 import { parsePolicyText, PolicyFileError } from '../../../main/policy/policy-parse.ts';
@@ -126,7 +126,11 @@ describe("what the planner writes, as real containers/image enforces it on the w
     expect(other.output).toBe('');
     expect(other.ok).toBe(true);
 
-    await runPolicyHelper(config(), 'restore', { backupId: backup });
+    // Back to accepting anything is a loosening: the helper asks, and restores once given its consent.
+    const asked = await runPolicyHelper(config(), 'restore', { backupId: backup }).then(() => undefined, (error: unknown) => error as PolicyHelperError);
+    expect(asked?.code).toBe('helper-restore-loosens');
+    expect((await pull('vespera-nvidia')).ok).toBe(false);
+    await runPolicyHelper(config(), 'restore', { backupId: backup, ...(asked?.consent ? { looseningConfirmed: asked.consent } : {}) });
     expect((await pull('vespera-nvidia')).ok).toBe(true);
   });
 
