@@ -5,6 +5,7 @@ import type { SignatureView, StatusSnapshot } from '../../../preload/contract.ts
 import { ImageChecks } from '../../flows/image-checks.ts';
 import { UpdateWatch } from '../../flows/update-watch.ts';
 import { connectHost, deploymentJson, type CachedUpdate, type Deployment, type HostState } from '../../host/index.ts';
+import { describeProvenance } from '../../shared/config.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command, type CommandIO } from '../command.ts';
 import { openCliSession } from '../terminal.ts';
 
@@ -184,9 +185,10 @@ export const statusCommand: Command = {
           enforcement: snapshot.enforcement,
           update: snapshot.update ?? null,
           notices: snapshot.notices,
+          configuration: session.config.provenance,
         });
       } else {
-        io.stdout.write(verifiedText(state, snapshot, bootedOnly));
+        io.stdout.write(`${verifiedText(state, snapshot, bootedOnly)}${describeProvenance(session.config).map((l) => `Settings: ${l}\n`).join('')}`);
       }
       return EXIT.ok;
     } finally {
