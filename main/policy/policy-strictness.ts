@@ -20,13 +20,21 @@ interface Governing {
   readonly requirements: readonly Requirement[];
 }
 
-function scopesOf(policy: Policy, transport: string): Map<string, readonly Requirement[]> {
-  return new Map((policy.transports.find((t) => t.transport === transport)?.scopes ?? []).map((s) => [s.scope, s.requirements]));
+/** A policy's rules by transport and scope, for lookups. */
+interface Indexed {
+  readonly policy: Policy;
+  readonly rules: ReadonlyMap<string, ReadonlyMap<string, readonly Requirement[]>>;
 }
 
+function indexed(policy: Policy): Indexed {
+  return { policy, rules: new Map(policy.transports.map((t) => [t.transport, new Map(t.scopes.map((s) => [s.scope, s.requirements]))])) };
+}
+
+const NO_RULES: ReadonlyMap<string, readonly Requirement[]> = new Map();
+
 /** The rule that applies to the images `scope` names (`""`: those no scope names; null: unlisted transports). */
-function governing(policy: Policy, transport: string, scope: string | null): Governing {
-  const scopes = scopesOf(policy, transport);
+function governing({ policy, rules }: Indexed, transport: string, scope: string | null): Governing {
+  const scopes = rules.get(transport) ?? NO_RULES;
   if (scope !== null && scope !== '') {
     // Only docker scopes nest (a tag under its repository, a repository under namespaces and hosts); for
     // other transports a scope is looked up as written.
@@ -77,10 +85,11 @@ function describe(requirements: readonly Requirement[]): string {
  */
 export function looseningsOf(before: Policy, after: Policy): Loosening[] {
   const out: Loosening[] = [];
-  const transports = [...new Set([...before.transports, ...after.transports].map((t) => t.transport))];
+  const [previous, next] = [indexed(before), indexed(after)];
+  const transports = [...new Set([...previous.rules.keys(), ...next.rules.keys()])];
   const probe = (transport: string, scope: string | null): void => {
-    const was = governing(before, transport, scope);
-    const now = governing(after, transport, scope);
+    const was = governing(previous, transport, scope);
+    const now = governing(next, transport, scope);
     if (atLeastAsStrict(was.requirements, now.requirements)) return;
     const images = scope === null ? 'images of transports no rule lists' : scope === '' ? `${transport} images no scope names` : `${transport} images of "${scope}"`;
     out.push({
@@ -90,7 +99,7 @@ export function looseningsOf(before: Policy, after: Policy): Loosening[] {
     });
   };
   for (const transport of transports) {
-    const scopes = new Set([...scopesOf(before, transport).keys(), ...scopesOf(after, transport).keys()]);
+    const scopes = new Set([...(previous.rules.get(transport) ?? NO_RULES).keys(), ...(next.rules.get(transport) ?? NO_RULES).keys()]);
     scopes.add('');
     for (const scope of scopes) probe(transport, scope);
   }

@@ -2,7 +2,7 @@
 // through one transaction (commitChanges): under the lock, stale check, validation, backup, atomic
 // writes, read-back and re-validation, and the backup put back when anything fails.
 
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describeError } from '../shared/errors.ts';
 import { diskPathOf, hostPathOf, type PlanTarget } from './host-files.ts';
 import { currentText, HelperError, pathsOf, refuse, TARGET_RULES, withLock, type HelperContext, type HelperResult } from './helper-context.ts';
@@ -42,9 +42,11 @@ export interface TransactionResult {
   readonly changed: readonly string[];
 }
 
-async function cleanTemps(ctx: HelperContext): Promise<void> {
+/** Removes temp files a killed helper left: in the policy folders and in those of the files about to change. */
+async function cleanTemps(ctx: HelperContext, targets: readonly PlanTarget[]): Promise<void> {
   const paths = pathsOf(ctx);
-  for (const folder of [join(paths.etcRoot, 'containers'), paths.registriesDir, paths.keyDir]) await removeStaleTemps(folder);
+  const folders = new Set([join(paths.etcRoot, 'containers'), paths.registriesDir, paths.keyDir, ...targets.map((t) => dirname(diskPathOf(paths, t)))]);
+  for (const folder of folders) await removeStaleTemps(folder);
 }
 
 /** Writes first (in TARGET_RULES order: what others refer to comes first), removals last, in reverse. */
@@ -56,7 +58,8 @@ function writeOrder(files: readonly StagedFile[]): StagedFile[] {
 /**
  * The one way the helper changes files; callers hold the lock (withLock). A new verb that writes files
  * describes its changes and its validation here, and gets the same stale check, backup, atomic writes,
- * read-back and rollback as apply and restore.
+ * read-back and rollback as apply and restore. A new kind of file is a PlanTarget (host-files.ts: its
+ * fixed path) and a TARGET_RULES row (helper-context.ts: write order, size limit, mode).
  */
 export async function commitChanges(ctx: HelperContext, request: TransactionRequest): Promise<TransactionResult> {
   const files: StagedFile[] = [];
@@ -67,7 +70,7 @@ export async function commitChanges(ctx: HelperContext, request: TransactionRequ
     }
     files.push({ target: change.target, before, after: change.after });
   }
-  await cleanTemps(ctx);
+  await cleanTemps(ctx, files.map((f) => f.target));
   const problems = await request.validate(files, 'before-write');
   if (problems.length > 0) refuse(problems.join('; '));
 
