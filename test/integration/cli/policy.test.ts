@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,15 @@ describe('vespera-updates policy, inside a test world', () => {
     expect(run.code).toBe(3);
     const report = JSON.parse(run.stdout) as { policy: { valid: boolean; error: { code: string; line: number; keyless: { expressible: boolean } } } };
     expect(report.policy).toMatchObject({ valid: false, error: { code: 'policy-keyless', line: 8, keyless: { expressible: false } } });
+  });
+
+  it('exits 3 and names the line and column when registries.d uses YAML that readers disagree on', async () => {
+    const dir = join(world.root, 'registries.d');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'merged.yaml'), 'docker:\n  ghcr.io/acme:\n    use-sigstore-attachments: true\n  <<: {ghcr.io/evil: {lookaside: https://evil.example}}\n');
+    const run = await cli(['show', '--registries-d', dir, 'ghcr.io/acme/vespera:latest']);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain(`${dir}: NOT READ (Vespera Updates cannot tell what it means).\n  merged.yaml, line 4, column 3: uses a YAML merge key ("<<"), which containers/image applies and other YAML readers keep as a plain key.`);
   });
 
   it('plans, applies, lists and restores key-enforced mode', async () => {
