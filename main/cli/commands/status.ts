@@ -14,7 +14,8 @@ const HELP = `usage: vespera-updates status [--json] [--booted] [--no-verify]
 Shows the system's deployments like rpm-ostree status: the booted one marked ●, each with its image
 reference, digest, version and date, and whether it is pinned or staged for the next boot; then who
 signed each image (verified now, by digest) and who enforces signatures on this host; last, which
-configuration file each setting came from (Settings: lines; "configuration" in --json).
+configuration file each setting came from (Settings: lines; "configuration" in --json; not
+with --no-verify, which shows only what rpm-ostree reports).
 
 Options:
   --json       print the state as JSON (deployments with imageReference, imageDigest, version,
