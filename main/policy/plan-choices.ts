@@ -4,7 +4,8 @@
 
 import { CodedError, describeError } from '../shared/errors.ts';
 import type { PolicyHostState } from './host-files.ts';
-import { checkFamily, familyNamespace, planKeyEnforced, singleImage, type DefaultChoice, type KeyPlanRequest, type MigrationChoice, type ScopeChoice } from './plan.ts';
+import { checkFamily, familyNamespace, singleImage } from './plan-family.ts';
+import { planKeyEnforced, type DefaultChoice, type KeyPlanRequest, type MigrationChoice, type ScopeChoice } from './plan.ts';
 import { describeRequirement } from './policy-evaluate.ts';
 import { isInsecureDefault, requirementsEffect, type Policy } from './policy-model.ts';
 import { parsePolicyText } from './policy-parse.ts';
