@@ -11,6 +11,7 @@ import { formatRefspec, imageRefspec, sameImage, type Deployment } from '../host
 import { readPolicyHostState } from '../policy/host-files.ts';
 import { inspectPolicy } from '../policy/policy-report.ts';
 import { appEnforcedStatement, defaultKeyName, planKeyEnforced, type DefaultChoice, type KeyEnforcedPlan, type ScopeChoice } from '../policy/plan.ts';
+import { migrationChoices, type MigrationChoices } from '../policy/plan-choices.ts';
 import { unifiedDiff } from '../policy/unified-diff.ts';
 import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, parseDockerReference, repositoryName, variantFamily, type DockerReference } from '../shared/image-reference.ts';
@@ -49,6 +50,8 @@ export interface MigrationPlan {
   readonly target?: ResolvedImage;
   readonly verification?: VerificationResult;
   readonly keyPlan?: KeyEnforcedPlan;
+  /** Key mode: the wizard's choices for this host, each planned for real (the preview can offer them). */
+  readonly choices?: MigrationChoices;
   readonly statements: readonly string[];
   readonly steps: readonly string[];
   readonly warnings: readonly string[];
@@ -204,19 +207,16 @@ async function planKeyMode(
   }
   const family = variantFamily(base.image);
   let keyPlan: KeyEnforcedPlan;
+  let choices: MigrationChoices | undefined;
   try {
     const keyText = (await readFileLimited(signingKey.path, 16 * 1024)).toString('utf8');
     const keyName = defaultKeyName(family);
     const state = await readPolicyHostState(session.policy, [keyName]);
-    keyPlan = planKeyEnforced(state, {
-      family,
-      scope: request.scope ?? 'per-variant',
-      ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}),
-      keyText,
-      keyName,
-    });
+    const keyRequest = { family, image: repositoryName(base.image), keyText, keyName };
+    choices = migrationChoices(state, { ...keyRequest, ...(request.scope ? { scope: request.scope } : {}), ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}) });
+    keyPlan = planKeyEnforced(state, { ...keyRequest, scope: request.scope ?? 'per-variant', ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}) });
   } catch (error) {
-    return blocked(plan, describeError(error));
+    return blocked({ ...plan, ...(choices ? { choices } : {}) }, describeError(error));
   }
   if (booted?.origin === to && keyPlan.changes.length === 0) {
     return blocked({ ...plan, keyPlan }, 'This host already follows this image signed, and its policy already enforces the key: there is nothing to migrate.', 'done');
@@ -230,7 +230,7 @@ async function planKeyMode(
     'Check that rpm-ostree staged exactly the verified digest.',
     'Restart to boot it, now or later.',
   ];
-  return { ...plan, keyPlan, statements: keyPlan.statements, steps, warnings: [], canRun: true };
+  return { ...plan, keyPlan, choices, statements: keyPlan.statements, steps, warnings: [], canRun: true };
 }
 
 function planAppMode(session: FlowSession, base: Targeted, booted: Deployment | undefined, modeReason: string): MigrationPlan {

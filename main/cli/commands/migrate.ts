@@ -10,7 +10,7 @@ import { ImageChecks } from '../../flows/image-checks.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
 import { confirm, endProgress, FLOW_EXIT, interruptible, openCliSession, progressPrinter, refuse, SIGNAL_EXIT } from '../terminal.ts';
 
-const HELP = `usage: vespera-updates migrate [--mode auto|key|app] [--key FILE] [--scope per-variant|namespace]
+const HELP = `usage: vespera-updates migrate [--mode auto|key|app] [--key FILE] [--scope image|per-variant|namespace]
                                [--default reject|keep] [--target IMAGE] [--to signed|unverified]
                                [--yes] [--json]
 
@@ -26,8 +26,11 @@ If any step fails, everything this migration changed is undone. Reboot afterward
 Options:
   --mode M       auto (default: key mode when a publisher key signed the image), key or app
   --key FILE     the publisher's cosign public key (default: the configured one)
-  --scope S      per-variant (default: one rule per image variant) or namespace (one rule for the owner)
-  --default D    reject (strict: only listed images and catch-all rules) or keep the current default
+  --scope S      which images must carry the key's signature: image (only the one this host runs),
+                 per-variant (default: it and its variants, one rule each) or namespace (every image
+                 of the owner)
+  --default D    reject: the global default becomes reject, other images keep today's treatment
+                 through catch-all rules (needed when today's default accepts anything); or keep it
   --target IMAGE migrate to this image (default: the booted image's repository and tag)
   --to unverified  the temporary way back IMAGE-SIGNING.md describes (with a warning)
   --yes          do not ask for confirmation (non-interactive use)
@@ -69,7 +72,7 @@ export const migrateCommand: Command = {
       return value as T;
     };
     const mode = oneOf(values.mode, ['auto', 'key', 'app'] as const, '--mode');
-    const scope = oneOf(values.scope, ['per-variant', 'namespace'] as const, '--scope');
+    const scope = oneOf(values.scope, ['image', 'per-variant', 'namespace'] as const, '--scope');
     const defaultPolicy = oneOf(values.default, ['reject', 'keep'] as const, '--default');
     const to = oneOf(values.to, ['signed', 'unverified'] as const, '--to');
     const json = values.json === true;
