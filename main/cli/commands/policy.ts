@@ -1,10 +1,12 @@
 // `vespera-updates policy`: show what the host's signature policy does with an image, plan and apply
 // key-enforced mode through the privileged helper, and restore a backup.
 
-import { loadConfig, type Config } from '../../shared/config.ts';
+import { familyFor, loadConfig, type Config } from '../../shared/config.ts';
+import { imageOf } from '../../flows/image-checks.ts';
+import { connectHost } from '../../host/index.ts';
 import { readFileLimited } from '../../shared/bounded.ts';
 import { describeError } from '../../shared/errors.ts';
-import { parseDockerReference, type DockerReference } from '../../shared/image-reference.ts';
+import { parseDockerReference, variantFamily, type DockerReference } from '../../shared/image-reference.ts';
 import { PolicyHelperError, runPolicyHelper, type HelperReply } from '../../policy/helper-client.ts';
 import { policyPaths, readPolicyHostState } from '../../policy/host-files.ts';
 import { appEnforcedStatement, checkFamily, defaultKeyName, helperPlanOf, planKeyEnforced, PlanError, type HelperPlan, type KeyEnforcedPlan } from '../../policy/plan.ts';
@@ -17,21 +19,40 @@ import { confirm, FLOW_EXIT, refuse } from '../terminal.ts';
 /** Exit code of `policy show` when policy.json (or registries.d) would not load. */
 export const EXIT_POLICY_INVALID = 3;
 
-/** How the CLI learns the booted image once the host client exists; until then IMAGE_REF is required. */
-export type BootedImageLookup = (config: Config) => Promise<string>;
+/** The image this host boots, as rpm-ostreed says (a seam tests may replace). */
+export type BootedImageLookup = (env: NodeJS.ProcessEnv, command: string) => Promise<DockerReference>;
+
+/** Asks rpm-ostreed which registry image the host boots; a UsageError says how to name one instead. */
+export const bootedImageOfHost: BootedImageLookup = async (env, command) => {
+  const nameIt = (why: string): UsageError => new UsageError(`${command}: name the image, e.g. ghcr.io/OWNER/IMAGE:latest (${why})`);
+  let client;
+  try {
+    client = await connectHost({ reactivate: false, ...(env.DBUS_SYSTEM_BUS_ADDRESS ? { busAddress: env.DBUS_SYSTEM_BUS_ADDRESS } : {}) });
+  } catch (error) {
+    throw nameIt(`rpm-ostreed could not be asked which image this host boots: ${describeError(error)}`);
+  }
+  try {
+    const image = imageOf(client.state.booted);
+    if (!image) throw nameIt('this host does not boot a registry image');
+    return image;
+  } finally {
+    await client.close();
+  }
+};
 
 const HELP = `usage: vespera-updates policy <show|plan|apply|restore> [options]
 
-  policy show [--policy FILE] [--registries-d DIR] [--json] IMAGE_REF
+  policy show [--policy FILE] [--registries-d DIR] [--json] [IMAGE_REF]
       Is the signature policy valid, and what applies to IMAGE_REF and why: which scope wins,
       what ostree-image-signed: and ostree-unverified-registry: do, whether signatures are fetched.
       IMAGE_REF is ghcr.io/OWNER/IMAGE[:TAG], optionally with an ostree-image-signed:docker://
-      or ostree-unverified-registry: prefix. Exit code 3: the policy or registries.d does not load.
+      or ostree-unverified-registry: prefix; default: the image this host boots.
 
   policy plan --mode key --key FILE [--family REPO,REPO...] [--scope image|per-variant|namespace]
               [--image REPO] [--default reject|keep] [--key-name NAME] [--replace] [--json]
       The changes key-enforced mode makes, as a unified diff, and what they mean. Nothing is written.
-      --family   the repositories (default: the config family with exact image names)
+      --family   the repositories (default: every variant of the image this host boots, as
+                 migrate plans it: IMAGE, IMAGE-nvidia, … IMAGE-dx-nvidia-open)
       --scope    per-variant: one rule per repository of the family (default); image: one rule for
                  the --image REPO only; namespace: one rule for their common namespace
       --default  reject: the global default becomes reject and each transport keeps today's
@@ -134,19 +155,18 @@ function reportJson(report: PolicyReport): unknown {
   };
 }
 
-async function show(argv: string[], io: CommandIO, booted: BootedImageLookup | undefined): Promise<number> {
+async function show(argv: string[], io: CommandIO, booted: BootedImageLookup): Promise<number> {
   const { values, positionals } = parseCommandArgs('policy show', argv, { policy: { type: 'string' }, 'registries-d': { type: 'string' }, json: { type: 'boolean' } }, { max: 1 });
   const config = await loadConfig(io.env);
-  let imageText = positionals[0];
-  if (imageText === undefined) {
-    if (!booted) throw new UsageError('policy show: name the image, e.g. ghcr.io/OWNER/IMAGE:latest (reading the booted image needs the host client, which is not wired in yet)');
-    imageText = await booted(config);
-  }
   let image;
-  try {
-    image = parseImageArgument(imageText);
-  } catch (error) {
-    throw new UsageError(`policy show: ${describeError(error)}`);
+  if (positionals[0] === undefined) {
+    image = { ref: await booted(io.env, 'policy show'), prefix: '' };
+  } else {
+    try {
+      image = parseImageArgument(positionals[0]);
+    } catch (error) {
+      throw new UsageError(`policy show: ${describeError(error)}`);
+    }
   }
   const paths = policyPaths(etcRootOf(config));
   const report = await inspectPolicy({ policyFile: values.policy ?? paths.policyFile, registriesDir: values['registries-d'] ?? paths.registriesDir }, image.ref);
@@ -157,21 +177,20 @@ async function show(argv: string[], io: CommandIO, booted: BootedImageLookup | u
 
 type PlanValues = { [K in keyof typeof PLAN_OPTIONS]?: (typeof PLAN_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
-function familyFrom(values: PlanValues, config: Config): { family: string[]; key?: string; repository?: string } {
-  if (values.family) return { family: values.family.split(',').map((s) => s.trim()).filter(Boolean) };
-  const exact = config.families.filter((f) => f.images.every((i) => !i.endsWith('*')));
-  const chosen = exact.length === 1 ? exact[0] : undefined;
-  if (!chosen) {
-    throw new UsageError('policy plan: name the image family with --family ghcr.io/OWNER/IMAGE,ghcr.io/OWNER/IMAGE-VARIANT (the config has no single family of exact image names)');
-  }
-  return { family: [...chosen.images], ...(chosen.key ? { key: chosen.key } : {}), ...(chosen.repository ? { repository: chosen.repository } : {}) };
+/** The family a plan covers: --family, else every variant of the booted image, as `migrate` plans it. */
+async function familyFrom(values: PlanValues, config: Config, env: NodeJS.ProcessEnv, command: string, booted: BootedImageLookup): Promise<{ family: string[]; key?: string; repository?: string }> {
+  const listed = values.family?.split(',').map((s) => s.trim()).filter(Boolean);
+  const image = listed ? undefined : await booted(env, command);
+  const family = listed ?? variantFamily(image as DockerReference);
+  const configured = familyFor(config, family[0] ?? '');
+  return { family, ...(configured?.key ? { key: configured.key } : {}), ...(configured?.repository ? { repository: configured.repository } : {}) };
 }
 
-async function makePlan(values: PlanValues, io: CommandIO, command: string): Promise<{ config: Config; plan?: KeyEnforcedPlan; app?: string[] }> {
+async function makePlan(values: PlanValues, io: CommandIO, command: string, booted: BootedImageLookup): Promise<{ config: Config; plan?: KeyEnforcedPlan; app?: string[] }> {
   const config = await loadConfig(io.env);
   const mode = values.mode ?? 'key';
   if (mode !== 'key' && mode !== 'app') throw new UsageError(`${command}: --mode is key or app`);
-  const chosen = familyFrom(values, config);
+  const chosen = await familyFrom(values, config, io.env, command, booted);
   if (mode === 'app') return { config, app: appEnforcedStatement(checkFamily(chosen.family), chosen.repository) };
   const keyFile = values.key ?? chosen.key;
   if (!keyFile) throw new UsageError(`${command}: --key FILE is needed: the publisher's cosign public key (cosign.pub)`);
@@ -224,9 +243,9 @@ function renderPlan(plan: KeyEnforcedPlan): string {
   return `${plan.statements.map((s) => `* ${s}`).join('\n')}\n\n${plan.diff}`;
 }
 
-async function planCommand(argv: string[], io: CommandIO): Promise<number> {
+async function planCommand(argv: string[], io: CommandIO, booted: BootedImageLookup): Promise<number> {
   const { values } = parseCommandArgs('policy plan', argv, PLAN_OPTIONS, { max: 0 });
-  const { plan, app } = await makePlan(values, io, 'policy plan');
+  const { plan, app } = await makePlan(values, io, 'policy plan', booted);
   if (app) {
     if (values.json) writeJson(io, { mode: 'app', statements: app, changes: [] });
     else io.stdout.write(`${app.map((s) => `* ${s}`).join('\n')}\n`);
@@ -238,7 +257,7 @@ async function planCommand(argv: string[], io: CommandIO): Promise<number> {
   return 0;
 }
 
-async function applyCommand(argv: string[], io: CommandIO): Promise<number> {
+async function applyCommand(argv: string[], io: CommandIO, booted: BootedImageLookup): Promise<number> {
   const { values } = parseCommandArgs('policy apply', argv, { ...PLAN_OPTIONS, plan: { type: 'string' } }, { max: 0 });
   let helperPlan: HelperPlan;
   let config: Config;
@@ -257,7 +276,7 @@ async function applyCommand(argv: string[], io: CommandIO): Promise<number> {
       throw new UsageError(`policy apply: --plan ${values.plan}: ${describeError(error)}`);
     }
   } else {
-    const made = await makePlan(values, io, 'policy apply');
+    const made = await makePlan(values, io, 'policy apply', booted);
     config = made.config;
     if (made.app) throw new UsageError('policy apply: app-enforced mode writes no policy; see vespera-updates policy plan --mode app');
     const plan = made.plan as KeyEnforcedPlan;
@@ -310,8 +329,9 @@ async function restoreCommand(argv: string[], io: CommandIO): Promise<number> {
   return 0;
 }
 
-/** The command, with the seam where the booted image will come from once the host client lands. */
+/** The command; `bootedImage` is where the booted image comes from (rpm-ostreed, unless a test says otherwise). */
 export function policyCommand(deps: { bootedImage?: BootedImageLookup } = {}): Command {
+  const booted = deps.bootedImage ?? bootedImageOfHost;
   return {
     name: 'policy',
     summary: 'show, plan, apply and restore the OS signature policy (policy.json, registries.d)',
@@ -320,11 +340,11 @@ export function policyCommand(deps: { bootedImage?: BootedImageLookup } = {}): C
       const [verb, ...rest] = argv;
       switch (verb) {
         case 'show':
-          return await show(rest, io, deps.bootedImage);
+          return await show(rest, io, booted);
         case 'plan':
-          return await planCommand(rest, io);
+          return await planCommand(rest, io, booted);
         case 'apply':
-          return await applyCommand(rest, io);
+          return await applyCommand(rest, io, booted);
         case 'restore':
           return await restoreCommand(rest, io);
         default:

@@ -125,10 +125,33 @@ describe('vespera-updates policy, inside a test world', () => {
     expect(app.stdout).toMatch(/No policy.json can require a signature by a GitHub Actions workflow/);
   });
 
-  it('needs an image until the booted image can be read', async () => {
+  it('without rpm-ostreed to ask, says to name the image', async () => {
     const run = await cli(['show']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/name the image/);
+    expect(run.stderr).toMatch(/^vespera-updates policy show: name the image, e.g\. ghcr\.io\/OWNER\/IMAGE:latest \(rpm-ostreed could not be asked which image this host boots: /);
+  });
+});
+
+describe('vespera-updates policy on a host that boots an image', () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await startWorld({ scenario: 'unverified-nvidia' });
+  });
+  afterAll(async () => {
+    await world.stop();
+  });
+
+  it('shows what applies to the booted image when none is named', () => {
+    const run = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'policy', 'show', '--json'], { env: world.processEnv(), encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { image: { identity: string } }).image.identity).toBe(`${world.registry.host}/acme/vespera-nvidia:latest`);
+  });
+
+  it('plans for every variant of the booted image, as migrate does, when no family is named', () => {
+    const run = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'policy', 'plan', '--mode', 'key', '--json'], { env: world.processEnv(), encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const plan = JSON.parse(run.stdout) as { family: string[] };
+    expect(plan.family).toEqual(['', '-nvidia', '-nvidia-open', '-dx', '-dx-nvidia', '-dx-nvidia-open'].map((v) => `${world.registry.host}/acme/vespera${v}`));
   });
 });
 
