@@ -45,8 +45,8 @@ function rekorEntry(log: NonNullable<SignatureView['transparencyLog']>): string 
   return `Rekor entry ${log.logIndex}, ${formatDateTime(log.integratedTime)}`;
 }
 
-/** The lines a deployment card shows under its badge. */
-export function SignatureSummary({ signature }: { readonly signature: SignatureView }) {
+/** The lines a deployment card shows under its badge; `reasonShown`: the failure's words are elsewhere on screen. */
+export function SignatureSummary({ signature, reasonShown = false }: { readonly signature: SignatureView; readonly reasonShown?: boolean }) {
   return (
     <dl class="facts">
       {signature.signer && (
@@ -67,7 +67,7 @@ export function SignatureSummary({ signature }: { readonly signature: SignatureV
           <dd>{visibility(signature.visibleToOs)}</dd>
         </>
       )}
-      {signature.failure && (
+      {signature.failure && !reasonShown && (
         <>
           <dt>Why it failed</dt>
           <dd class="failure-text">{signature.failure.message}</dd>
@@ -77,13 +77,16 @@ export function SignatureSummary({ signature }: { readonly signature: SignatureV
   );
 }
 
-/** Everything the app knows about one signature, for the update details and the wizards. */
-export function SignatureDetails({ signature }: { readonly signature: SignatureView }) {
+/**
+ * Everything the app knows about one signature, for the update details and the wizards. With
+ * `reasonShown` the screen already gives the failure's words elsewhere, so only its code is added.
+ */
+export function SignatureDetails({ signature, reasonShown = false }: { readonly signature: SignatureView; readonly reasonShown?: boolean }) {
   const signer = signature.signer;
   return (
     <div class="signature-details">
       <SignatureBadge signature={signature} />
-      {signature.failure && (
+      {signature.failure && !reasonShown && (
         <div class="callout tone-critical" role="note">
           <Icon name="error" />
           <div>
@@ -92,6 +95,7 @@ export function SignatureDetails({ signature }: { readonly signature: SignatureV
           </div>
         </div>
       )}
+      {signature.failure && reasonShown && <p class="muted small">Error code: {signature.failure.code}</p>}
       <dl class="facts">
         {signature.expected && (
           <>
