@@ -4,7 +4,7 @@
 import { CONTENT_SECURITY_POLICY } from '../../main/app/renderer-assets.ts';
 import { describe, expect, it } from 'vitest';
 import type { HostHealth } from '../../preload/contract.ts';
-import { VIEWPORTS, expectAccessible, newPage, saveScreenshot, useBrowser } from './support/browser.ts';
+import { VIEWPORTS, expectAccessible, expectNoSidewaysOverflow, newPage, saveScreenshot, useBrowser } from './support/browser.ts';
 import { installFixture } from './support/fixture-bridge.ts';
 import { ENFORCEMENT, FORGED_FAILURE, SNAPSHOTS, VERSIONS } from './support/fixtures.ts';
 import { AppPage, expectText, expectVisible, occurrences } from './support/pages.ts';
@@ -170,8 +170,7 @@ describe('status view', () => {
   it('fits the tray popover without sideways scrolling', async () => {
     for (const health of ['update-ready', 'needs-attention', 'unverified'] as const) {
       const { app } = await openWithFixture(browser, { status: SNAPSHOTS[health] }, { viewport: VIEWPORTS.popover });
-      const overflow = await app.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      expect(overflow, health).toBe(0);
+      await expectNoSidewaysOverflow(app.page, `${health} at 420 px`);
     }
   });
 });

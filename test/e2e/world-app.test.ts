@@ -9,7 +9,7 @@ import { notificationsIn } from '../sim/notification-server.ts';
 import { CURRENT, NEWER, OLD } from '../world/catalog.ts';
 import { startWorldApp, type WorldApp } from '../world/app.ts';
 import { hostOf } from '../support/host.ts';
-import { VIEWPORTS, expectAccessible, newPage, saveScreenshot, useBrowser, watchPageProblems } from './support/browser.ts';
+import { VIEWPORTS, expectAccessible, expectNoSidewaysOverflow, newPage, saveScreenshot, useBrowser, watchPageProblems } from './support/browser.ts';
 import { AppPage, expectText, expectVisible } from './support/pages.ts';
 
 const browser = useBrowser();
@@ -20,9 +20,9 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function openApp(scenario: string): Promise<{ app: AppPage; world: WorldApp; problems: string[] }> {
+async function openApp(scenario: string, viewport: { width: number; height: number } = VIEWPORTS.window): Promise<{ app: AppPage; world: WorldApp; problems: string[] }> {
   running = await startWorldApp({ scenario, firstCheckAfterMs: 60 * 60_000 });
-  const { context, page } = await newPage(browser.harness().browser, { viewport: VIEWPORTS.window });
+  const { context, page } = await newPage(browser.harness().browser, { viewport });
   browser.track(context, page);
   const problems = watchPageProblems(page);
   await page.goto(running.bridge.url);
@@ -105,6 +105,25 @@ describe('the app on the test world, through the web bridge', () => {
     await saveScreenshot(app.page, 'details');
     // Details is only a look: nothing restarted.
     expect((await hostOf(world.world).reboots()).logind).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('fits a 480 px window with the real sentences: a staged update another repository signed', async () => {
+    const { app, problems } = await openApp('staged-forked', VIEWPORTS.narrow);
+    await expectText(app.status.headline(), 'failed its signature check', 30_000);
+    // The reason is the app's own words with the registry, the full digest and two URLs in it.
+    const reason = await app.status.notices().first().innerText();
+    expect(reason).toMatch(/sha256:[0-9a-f]{64}.*https:\/\/github\.com\/mallory\/vespera/s);
+    await expectNoSidewaysOverflow(app.page, 'status on staged-forked');
+    await saveScreenshot(app.page, 'status');
+    await app.open('Update');
+    await expectText(app.details.summary(), 'Did not pass the signature check');
+    await expectNoSidewaysOverflow(app.page, 'details on staged-forked');
+    await saveScreenshot(app.page, 'details');
+    await app.open('Doctor');
+    await expectText(app.doctor.summary(), 'problems found', 60_000);
+    await expectNoSidewaysOverflow(app.page, 'doctor on staged-forked');
+    await saveScreenshot(app.page, 'doctor');
     expect(problems).toEqual([]);
   });
 

@@ -455,4 +455,14 @@ export const DOCTOR_REPORT: DoctorReport = {
   ],
 };
 
+/** The doctor's check of a staged update signed by someone else, worded as main words it. */
+export const DOCTOR_STAGED_CHECK: DoctorReport['checks'][number] = {
+  id: 'staged-signed',
+  title: 'The staged update is signed',
+  status: 'fail',
+  summary: `The staged update does not verify: ${FORGED_FAILURE.message}`,
+  evidence: [`layer 1 of ${DIGESTS.forged.replace(':', '-')}.sig: it was built from https://github.com/mallory/vespera, not https://github.com/acme/vespera`],
+  fix: { text: 'Discard it so the next boot is the current system.', command: 'rpm-ostree cleanup -p' },
+};
+
 export const SETTINGS: Settings = { autostart: true, automaticStaging: false };
