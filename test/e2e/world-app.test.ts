@@ -1,6 +1,7 @@
 // The whole app end to end, in Debian's Chromium through the real web bridge, on the test world: the
 // real flows, host client, stand-in daemon, registry, test Sigstore, policy helper and notification
-// server. Outcomes are read back from the stand-in daemon's state and the world's /etc.
+// server, on a machine that restarts when asked. Outcomes are read back from the stand-in daemon's
+// state and the world's /etc.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,8 @@ afterEach(async () => {
 });
 
 async function openApp(scenario: string, viewport: { width: number; height: number } = VIEWPORTS.window): Promise<{ app: AppPage; world: WorldApp; problems: string[] }> {
-  running = await startWorldApp({ scenario, firstCheckAfterMs: 60 * 60_000 });
+  // The machine restarts when the app asks, as the demo's does.
+  running = await startWorldApp({ scenario, firstCheckAfterMs: 60 * 60_000, followReboots: {} });
   const { context, page } = await newPage(browser.harness().browser, { viewport });
   browser.track(context, page);
   const problems = watchPageProblems(page);
@@ -32,7 +34,7 @@ async function openApp(scenario: string, viewport: { width: number; height: numb
 }
 
 describe('the app on the test world, through the web bridge', () => {
-  it('migrates the unverified-nvidia host to the signed image with the wizard; the daemon stages ostree-image-signed', async () => {
+  it('migrates the unverified-nvidia host to the signed image with the wizard, then restarts into it', async () => {
     const { app, world, problems } = await openApp('unverified-nvidia');
     const registry = world.world.registry.host;
     await expectText(app.enforcementLine(), 'Not enforced: this host boots unverified images');
@@ -61,6 +63,18 @@ describe('the app on the test world, through the web bridge', () => {
     expect(staged?.version).toBe(NEWER.version);
     const policy = readFileSync(join(world.world.etcRoot, 'containers', 'policy.json'), 'utf8');
     expect(policy).toContain('/etc/pki/containers/acme-vespera.pub');
+
+    // Restart now: the machine reboots into the signed image, and the window, like the app, starts
+    // afresh on the new boot, showing the host as it now is.
+    await wizard.button('Restart now').click();
+    await expectText(app.status.headline(), `Up to date and signed: ${NEWER.version}`, 90_000);
+    expect(await app.currentView()).toBe('status');
+    await expectText(app.enforcementLine(), 'Enforced by the OS (key acme-vespera.pub)');
+    await expectText(app.status.deployment('Running now'), `ostree-image-signed:docker://${registry}/acme/vespera-nvidia:latest`);
+    await saveScreenshot(app.page, 'after the restart');
+    const booted = (await hostOf(world.world).dump()).deployments.find((d) => d.booted);
+    expect(booted).toMatchObject({ version: NEWER.version, refspec: `ostree-image-signed:docker://${registry}/acme/vespera-nvidia:latest` });
+    expect((await hostOf(world.world).reboots()).logind).toHaveLength(1);
     expect(problems).toEqual([]);
   });
 
