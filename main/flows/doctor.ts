@@ -5,10 +5,11 @@ import { execFile } from 'node:child_process';
 import type { DoctorCheck, DoctorReport } from '../../preload/contract.ts';
 import type { HostState } from '../host/index.ts';
 import { inspectPolicy, type PolicyReport } from '../policy/policy-report.ts';
+import { describeProvenance, type Config } from '../shared/config.ts';
 import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, parseDockerReference, repositoryName, type DockerReference } from '../shared/image-reference.ts';
-import { isCosignTag, isVerified, type VerificationResult } from '../trust/index.ts';
-import { readAppState } from './app-state.ts';
+import { connectionFailure, isCosignTag, isVerified, type VerificationResult } from '../trust/index.ts';
+import { readHostEnforcement } from '../policy/host-enforcement.ts';
 import { enforcementOf } from './enforcement.ts';
 import { failureOf, imageOf, type ImageChecks } from './image-checks.ts';
 import type { PartialSession } from './session.ts';
@@ -23,7 +24,7 @@ export interface DoctorOptions {
   readonly journal?: () => Promise<{ available: boolean; lines: string[]; why?: string }>;
 }
 
-const SIGN_FLAGS = 'cosign sign --new-bundle-format=false --use-signing-config=false …';
+export const SIGN_FLAGS = 'cosign sign --new-bundle-format=false --use-signing-config=false …';
 
 const pass = (id: string, title: string, summary: string, evidence: string[] = []): DoctorCheck => ({ id, title, status: 'pass', summary, evidence });
 const skip = (id: string, title: string, summary: string, evidence: string[] = []): DoctorCheck => ({ id, title, status: 'skip', summary, evidence });
@@ -61,6 +62,7 @@ export async function runDoctor(session: PartialSession, checks: ImageChecks, op
         }),
   );
   if (state) await guard('transaction', 'No transaction is stuck', () => transactionCheck(state));
+  await guard('config', 'Where the settings come from', () => configCheck(session.config));
   await guard('policy-syntax', 'containers-policy.json loads', () => policySyntaxCheck(policy));
   await guard('policy-loopholes', 'The policy covers this image', () => policyCoverageCheck(policy, state?.booted?.refspec?.kind === 'container' ? state.booted.refspec.verification : undefined));
   await guard('registries-d', 'containers/image looks for cosign signatures', () => attachmentsCheck(policy));
@@ -73,7 +75,7 @@ export async function runDoctor(session: PartialSession, checks: ImageChecks, op
   }
   await guard('sigstore', 'Sigstore’s services answer', async () => await sigstoreCheck(session, options.probeTimeoutMs ?? 5000));
   if (state) await guard('automatic-updates', 'Automatic updates go through the check', async () => {
-    const enforcement = await enforcementOf(state.booted, session.policy, await readAppState(session.stateDir));
+    const enforcement = await enforcementOf(state.booted, session.policy, (await readHostEnforcement(session.policy)).record);
     const stages = state.automaticUpdatePolicy === 'stage' || state.automaticUpdatePolicy === 'apply';
     if (enforcement.mode === 'app-enforced' && stages) {
       return fail('automatic-updates', 'Automatic updates go through the check', `rpm-ostree stages updates on its own (AutomaticUpdatePolicy=${state.automaticUpdatePolicy}), without Vespera's check.`, [`AutomaticUpdatePolicy=${state.automaticUpdatePolicy}`, enforcement.summary], {
@@ -104,6 +106,12 @@ function transactionCheck(state: HostState): DoctorCheck {
     text: 'Wait for it; if it hangs, cancel it.',
     command: 'rpm-ostree cancel',
   });
+}
+
+/** Which file each effective setting came from: the administrator's pins, the user's additions, the built-in rest. */
+function configCheck(config: Config): DoctorCheck {
+  const lines = describeProvenance(config);
+  return pass('config', 'Where the settings come from', lines.join('; '), lines);
 }
 
 function policySyntaxCheck(policy: PolicyReport): DoctorCheck {
@@ -146,7 +154,8 @@ function policyCoverageCheck(policy: PolicyReport, verification: string | undefi
 function attachmentsCheck(policy: PolicyReport): DoctorCheck {
   const title = 'containers/image looks for cosign signatures';
   if (!policy.registries.valid) {
-    return fail('registries-d', title, 'registries.d does not load, so every image pull fails.', [policy.registries.error.message], { text: policy.registries.error.message });
+    const unsupported = policy.registries.error.code === 'registries-unsupported';
+    return fail('registries-d', title, unsupported ? 'registries.d uses YAML that readers disagree on, so nobody can tell for sure whether cosign signatures are fetched.' : 'registries.d does not load, so every image pull fails.', [policy.registries.error.message], { text: policy.registries.error.message });
   }
   const answer = policy.image;
   if (!answer) return skip('registries-d', title, 'No image to look at.');
@@ -171,7 +180,7 @@ async function registryCheck(session: PartialSession, image: DockerReference, ti
     return fail('registry', title, `${image.registry} answered ${response.status}.`, [`GET ${url} → ${response.status}`], { text: 'The registry has a problem; try again later.' });
   } catch (error) {
     const timedOut = (error as Error).name === 'TimeoutError';
-    return fail('registry', title, timedOut ? `${image.registry} did not answer within ${timeoutMs / 1000} s: checks and updates will be slow or time out.` : `${image.registry} cannot be reached (${describeError(error)}).`, [`GET ${url}`], {
+    return fail('registry', title, timedOut ? `${image.registry} did not answer within ${timeoutMs / 1000} s: checks and updates will be slow or time out.` : `${image.registry} ${connectionFailure(error)}: nothing can be checked or updated from it until it answers.`, [`GET ${url} → ${connectionFailure(error)}`], {
       text: 'Check the network connection (and a proxy, if you use one), then try again.',
       command: `curl -sI ${url}`,
     });

@@ -69,11 +69,29 @@ export function SignatureSummary({ signature, reasonShown = false }: { readonly 
       )}
       {signature.failure && !reasonShown && (
         <>
-          <dt>Why it failed</dt>
+          <dt>{signature.status === 'unchecked' ? 'Why it was not checked' : 'Why it failed'}</dt>
           <dd class="failure-text">{signature.failure.message}</dd>
         </>
       )}
+      {signature.lastVerified && (
+        <>
+          <dt>Last verified</dt>
+          <dd>
+            <time dateTime={signature.lastVerified.checkedAt}>{formatDateTime(signature.lastVerified.checkedAt)}</time>, signed by {signature.lastVerified.signedBy}
+          </dd>
+        </>
+      )}
     </dl>
+  );
+}
+
+/** When a signature could not be checked now: when it last verified, and who signed it then. */
+function LastVerified({ signature }: { readonly signature: SignatureView }) {
+  if (!signature.lastVerified) return null;
+  return (
+    <p>
+      It last verified on <time dateTime={signature.lastVerified.checkedAt}>{formatDateTime(signature.lastVerified.checkedAt)}</time>, signed by {signature.lastVerified.signedBy}.
+    </p>
   );
 }
 
@@ -87,15 +105,21 @@ export function SignatureDetails({ signature, reasonShown = false }: { readonly 
     <div class="signature-details">
       <SignatureBadge signature={signature} />
       {signature.failure && !reasonShown && (
-        <div class="callout tone-critical" role="note">
-          <Icon name="error" />
+        <div class={`callout tone-${signature.status === 'unchecked' ? 'warning' : 'critical'}`} role="note">
+          <Icon name={signature.status === 'unchecked' ? 'plug' : 'error'} />
           <div>
             <p>{signature.failure.message}</p>
+            <LastVerified signature={signature} />
             <p class="muted small">Error code: {signature.failure.code}</p>
           </div>
         </div>
       )}
-      {signature.failure && reasonShown && <p class="muted small">Error code: {signature.failure.code}</p>}
+      {signature.failure && reasonShown && (
+        <>
+          <LastVerified signature={signature} />
+          <p class="muted small">Error code: {signature.failure.code}</p>
+        </>
+      )}
       <dl class="facts">
         {signature.expected && (
           <>

@@ -63,7 +63,7 @@ function ChoiceGroup<T extends string>({
               </span>
               {!choice.available && (
                 <span id={`${id}-${choice.value}-why`} class="block small unavailable-reason">
-                  Not possible on this computer: {choice.unavailableReason ?? 'Vespera Updates cannot offer this here.'}
+                  {choice.unavailableReason ?? 'Not possible on this computer.'}
                 </span>
               )}
             </span>

@@ -13,7 +13,7 @@ import { HEALTH, NOTICE } from '../labels.ts';
 import { alreadySaid } from '../repetition.ts';
 import type { ViewProps } from './view-props.ts';
 
-const ROLE_ORDER: Record<DeploymentView['role'], number> = { booted: 0, staged: 1, rollback: 2, other: 3 };
+const ROLE_ORDER: Record<DeploymentView['role'], number> = { booted: 0, staged: 1, pending: 1, rollback: 2, other: 3 };
 
 const AUTOMATIC_POLICY: Record<StatusSnapshot['automaticUpdatePolicy'], string> = {
   none: 'off',
@@ -98,7 +98,7 @@ export function StatusView({ headingRef }: ViewProps) {
               <DeploymentCard
                 key={deployment.id}
                 deployment={deployment}
-                collapsed={deployment.role === 'rollback' || deployment.role === 'other'}
+                collapsed={!deployment.nextBoot && (deployment.role === 'rollback' || deployment.role === 'other')}
                 reasonShown={alreadySaid(deployment.signature.failure?.message, said)}
               />
             ))}

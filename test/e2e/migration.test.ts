@@ -156,7 +156,7 @@ describe('migration wizard', () => {
     const keep = wizard.option('Keep the current default');
     expect(await keep.isDisabled()).toBe(true);
     const keepChoice = MIGRATION_CHOICES.defaultPolicy.find((choice) => choice.value === 'keep');
-    await expectText(wizard.optionGroup('Images no rule covers'), `Not possible on this computer: ${keepChoice?.unavailableReason ?? ''}`);
+    await expectText(wizard.optionGroup('Images no rule covers'), `${keepChoice?.label ?? ''} ${keepChoice?.hint ?? ''} ${keepChoice?.unavailableReason ?? ''}`);
     // The reason is read out with the option.
     expect(await keep.evaluate((input) => [...(input.getAttribute('aria-describedby') ?? '').split(' ')].map((id) => document.getElementById(id)?.textContent).join(' '))).toContain(
       keepChoice?.unavailableReason,

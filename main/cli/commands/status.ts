@@ -5,6 +5,7 @@ import type { SignatureView, StatusSnapshot } from '../../../preload/contract.ts
 import { ImageChecks } from '../../flows/image-checks.ts';
 import { UpdateWatch } from '../../flows/update-watch.ts';
 import { connectHost, deploymentJson, type CachedUpdate, type Deployment, type HostState } from '../../host/index.ts';
+import { describeProvenance } from '../../shared/config.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command, type CommandIO } from '../command.ts';
 import { openCliSession } from '../terminal.ts';
 
@@ -12,7 +13,9 @@ const HELP = `usage: vespera-updates status [--json] [--booted] [--no-verify]
 
 Shows the system's deployments like rpm-ostree status: the booted one marked ●, each with its image
 reference, digest, version and date, and whether it is pinned or staged for the next boot; then who
-signed each image (verified now, by digest) and who enforces signatures on this host.
+signed each image (verified now, by digest) and who enforces signatures on this host; last, which
+configuration file each setting came from (Settings: lines; "configuration" in --json; not
+with --no-verify, which shows only what rpm-ostree reports).
 
 Options:
   --json       print the state as JSON (deployments with imageReference, imageDigest, version,
@@ -125,6 +128,8 @@ function signatureLine(view: SignatureView): string {
     }
     case 'failed':
       return `FAILED (${view.failure?.code ?? ''}): ${view.failure?.message ?? ''}`;
+    case 'unchecked':
+      return `could not be checked (${view.failure?.code ?? ''}): ${view.failure?.message ?? ''}${view.lastVerified ? ` Last verified ${view.lastVerified.checkedAt}, signed by ${view.lastVerified.signedBy}.` : ''}`;
     case 'not-applicable':
       return 'not a registry image';
     default:
@@ -135,7 +140,9 @@ function signatureLine(view: SignatureView): string {
 /** rpm-ostree's view plus what Vespera Updates found: signatures per deployment and who enforces. */
 export function verifiedText(state: HostState, snapshot: StatusSnapshot, bootedOnly: boolean): string {
   const lines = statusText(state, bootedOnly).trimEnd().split('\n');
-  const out: string[] = [`Health: ${snapshot.headline}`, `Enforcement: ${snapshot.enforcement.summary}`];
+  const out: string[] = [`Health: ${snapshot.headline}`];
+  if (snapshot.detail) out.push(`        ${snapshot.detail}`);
+  out.push(`Enforcement: ${snapshot.enforcement.summary}${snapshot.enforcement.untilRestart ? ` (after the next restart; until then: ${snapshot.enforcement.untilRestart})` : ''}`);
   const byOrigin = new Map(snapshot.deployments.map((d) => [d.id, d]));
   const shown = bootedOnly ? state.deployments.filter((d) => d.booted) : state.deployments;
   let index = -1;
@@ -145,6 +152,7 @@ export function verifiedText(state: HostState, snapshot: StatusSnapshot, bootedO
     const current = shown[index];
     const view = current ? byOrigin.get(current.id) : undefined;
     if (view && /^\s+Signature: /.test(line)) out.push(`${'Checked now'.padStart(25)}: ${signatureLine(view.signature)}`);
+    if (view?.nextBoot && /^[● ] \S/.test(line)) out.push(`${'Next restart'.padStart(25)}: boots this deployment`);
   }
   for (const notice of snapshot.notices) out.push(`! ${notice.message}`);
   return `${out.join('\n')}\n`;
@@ -184,9 +192,10 @@ export const statusCommand: Command = {
           enforcement: snapshot.enforcement,
           update: snapshot.update ?? null,
           notices: snapshot.notices,
+          configuration: session.config.provenance,
         });
       } else {
-        io.stdout.write(verifiedText(state, snapshot, bootedOnly));
+        io.stdout.write(`${verifiedText(state, snapshot, bootedOnly)}${describeProvenance(session.config).map((l) => `Settings: ${l}\n`).join('')}`);
       }
       return EXIT.ok;
     } finally {

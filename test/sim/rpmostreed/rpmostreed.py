@@ -22,7 +22,7 @@ from gi.repository import Gio, GLib  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from images import DockerReference, PullError, Registry  # noqa: E402
+from images import ContainerImages, DockerReference, PullError  # noqa: E402
 from operations import (DeployRequest, is_container_refspec, parse_image_refspec, run_cleanup,  # noqa: E402
                         run_deploy, run_finalize, run_rollback)
 from sysroot import BASE_PATH, Deployment, Sysroot, merge_commit_checksum, os_object_path  # noqa: E402
@@ -40,6 +40,8 @@ POLICIES = ('none', 'check', 'stage', 'apply')
 G_IO_ERROR_FAILED = 0
 G_IO_ERROR_NOT_FOUND = 1
 G_IO_ERROR_BUSY = 26
+# The scenario's history: what the host booted was pulled before today's policy, so seeding accepts it.
+SEED_POLICY = '{"default": [{"type": "insecureAcceptAnything"}]}'
 
 
 class Daemon:
@@ -54,7 +56,7 @@ class Daemon:
         self.log_file = open(os.path.join(self.state_dir, 'rpmostreed.log'), 'a', buffering=1)
         # Tracebacks from callbacks and GLib warnings land in the same log as everything else.
         os.dup2(self.log_file.fileno(), 2)
-        self.registry = Registry(self.config.get('registries', []))
+        self.images = ContainerImages(self.config['skopeo'], self.etc_root, self.run_dir, self.config.get('registries', []))
         self.sysroot = Sysroot(os.path.join(self.state_dir, 'sysroot.json'))
         self.interfaces = Gio.DBusNodeInfo.new_for_xml(open(os.path.join(HERE, 'interface.xml')).read())
         self.control = Gio.DBusNodeInfo.new_for_xml(open(os.path.join(HERE, 'control.xml')).read())
@@ -90,7 +92,7 @@ class Daemon:
         for spec in seed['deployments']:
             refspec = spec.get('refspec')
             if refspec and is_container_refspec(refspec):
-                image = self.registry.resolve(DockerReference(spec['pull']))
+                image = self.images.resolve(DockerReference(spec['pull']), SEED_POLICY)
                 checksum = merge_commit_checksum(image)
                 deployment = Deployment(osname, checksum, sysroot.next_serial(osname, checksum), refspec, image,
                                         pinned=spec.get('pinned', False), staged=spec.get('staged', False),
@@ -110,7 +112,7 @@ class Daemon:
             sysroot.set_update_staged(booted, staged)
         elif seed.get('cachedUpdate') == 'check' and booted and booted.image:
             ref = parse_image_refspec(booted.refspec)
-            latest = self.registry.resolve(DockerReference(ref.name))
+            latest = self.images.resolve(DockerReference(ref.name), SEED_POLICY)
             if latest.digest != booted.image.digest:
                 sysroot.set_update_unstaged(booted, latest)
         sysroot.save()
