@@ -3,7 +3,7 @@
 
 import { CONTENT_SECURITY_POLICY } from '../../main/app/renderer-assets.ts';
 import { describe, expect, it } from 'vitest';
-import type { HostHealth } from '../../preload/contract.ts';
+import type { HostHealth, StatusSnapshot } from '../../preload/contract.ts';
 import { VIEWPORTS, expectAccessible, expectNoSidewaysOverflow, newPage, saveScreenshot, useBrowser } from './support/browser.ts';
 import { installFixture } from './support/fixture-bridge.ts';
 import { ENFORCEMENT, FORGED_FAILURE, SNAPSHOTS, VERSIONS } from './support/fixtures.ts';
@@ -109,18 +109,27 @@ describe('status view', () => {
     await expectText(ready.app.status.deployment('Next restart'), 'Held: boots only when you choose Restart now');
 
     const attention = await openWithFixture(browser, { status: SNAPSHOTS['needs-attention'] });
-    await expectText(attention.app.status.notices().first(), `Important: Do not restart into the staged update: ${FORGED_FAILURE.message}`);
+    await expectText(attention.app.view().locator('.headline-detail'), FORGED_FAILURE.message);
+    await expectText(attention.app.status.notices().first(), 'Important: Do not restart into the staged update');
     await expectText(attention.app.status.signatureBadge(attention.app.status.deployment('Next restart')), 'Signature check failed');
   });
 
-  it('says each reason once, though main gives it as the detail, a notice and the signature', async () => {
+  it('says each reason once, though main gives it as the detail and in the signature, or in a notice', async () => {
     const attention = await openWithFixture(browser, { status: SNAPSHOTS['needs-attention'] });
-    await expectText(attention.app.status.notices().first(), FORGED_FAILURE.message);
+    await expectText(attention.app.view().locator('.headline-detail'), FORGED_FAILURE.message);
     const screen = await attention.app.page.locator('body').innerText();
     expect(occurrences(screen, FORGED_FAILURE.message)).toBe(1);
-    // The other notice has its own reason, and stays.
+    // The notices have reasons of their own, and stay.
     await expectText(attention.app.status.notices().nth(1), 'staged outside Vespera Updates');
     await saveScreenshot(attention.app.page, 'needs attention');
+    // Where a notice holds the reason (with more words), the detail gives way to it.
+    const inNotice = {
+      ...SNAPSHOTS['needs-attention'],
+      notices: [{ code: 'staged-not-verified', severity: 'critical', message: `Do not restart into the staged update: ${FORGED_FAILURE.message}`, action: 'discard-staged' }],
+    } satisfies StatusSnapshot;
+    await attention.fixture.emit('status.changed', inNotice);
+    await expectText(attention.app.status.notices().first(), `Do not restart into the staged update: ${FORGED_FAILURE.message}`);
+    expect(occurrences(await attention.app.page.locator('body').innerText(), FORGED_FAILURE.message)).toBe(1);
 
     const unverified = await openWithFixture(browser, { status: SNAPSHOTS.unverified });
     await expectText(unverified.app.status.headline(), SNAPSHOTS.unverified.headline);

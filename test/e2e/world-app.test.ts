@@ -11,7 +11,7 @@ import { CURRENT, NEWER, OLD } from '../world/catalog.ts';
 import { startWorldApp, type WorldApp } from '../world/app.ts';
 import { hostOf } from '../support/host.ts';
 import { VIEWPORTS, expectAccessible, expectNoSidewaysOverflow, newPage, saveScreenshot, useBrowser, watchPageProblems } from './support/browser.ts';
-import { AppPage, expectText, expectVisible } from './support/pages.ts';
+import { AppPage, expectText, expectVisible, occurrences } from './support/pages.ts';
 
 const browser = useBrowser();
 let running: WorldApp | undefined;
@@ -125,9 +125,10 @@ describe('the app on the test world, through the web bridge', () => {
   it('fits a 480 px window with the real sentences: a staged update another repository signed', async () => {
     const { app, problems } = await openApp('staged-forked', VIEWPORTS.narrow);
     await expectText(app.status.headline(), 'failed its signature check', 30_000);
-    // The reason is the app's own words with the registry, the full digest and two URLs in it.
-    const reason = await app.status.notices().first().innerText();
+    // The reason is the app's own words with the registry, the full digest and two URLs in it, said once.
+    const reason = await app.view().locator('.headline-detail').innerText();
     expect(reason).toMatch(/sha256:[0-9a-f]{64}.*https:\/\/github\.com\/mallory\/vespera/s);
+    expect(occurrences(await app.view().innerText(), reason)).toBe(1);
     await expectNoSidewaysOverflow(app.page, 'status on staged-forked');
     await saveScreenshot(app.page, 'status');
     await app.open('Update');

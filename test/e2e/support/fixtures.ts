@@ -171,7 +171,7 @@ export const SNAPSHOTS: Record<HostHealth, StatusSnapshot> = {
     },
     actions: ['stage-update', 'open-details', 'check-now'],
   },
-  // As main's classification gives it: the reason as the detail, again in the notice, again on the card.
+  // As main's classification gives it: the reason as the detail and again on the card, a notice besides.
   'needs-attention': {
     ...base,
     health: 'needs-attention',
@@ -186,7 +186,7 @@ export const SNAPSHOTS: Record<HostHealth, StatusSnapshot> = {
     update: { state: 'failed', version: '42.20261126.0', imageReference: SIGNED_REFERENCE, digest: DIGESTS.forged, signature: failedSignature },
     automaticUpdatePolicy: 'stage',
     notices: [
-      { code: 'staged-not-verified', severity: 'critical', message: `Do not restart into the staged update: ${FORGED_FAILURE.message}`, action: 'discard-staged' },
+      { code: 'staged-not-verified', severity: 'critical', message: 'Do not restart into the staged update: it is not what its publisher signed. Discard it.', action: 'discard-staged' },
       {
         code: 'staged-outside-app',
         severity: 'critical',
