@@ -155,19 +155,39 @@ export interface PolicyChangeView {
 export interface MigrationPreview {
   readonly planId: string;
   readonly from: string;
-  readonly to: string;
+  /** Absent when the migration cannot run and there is no target to name. */
+  readonly to?: string;
   readonly mode: 'key-enforced' | 'app-enforced';
-  /** Why this mode, in plain words. */
-  readonly modeReason: string;
-  readonly target: { readonly version?: string; readonly digest: string; readonly signature: SignatureView };
+  /** Why this mode, in plain words; absent when the migration cannot run. */
+  readonly modeReason?: string;
+  /** The verified image it switches to; absent when the migration cannot run before a target was found. */
+  readonly target?: { readonly version?: string; readonly digest: string; readonly signature: SignatureView };
   readonly policyChanges: readonly PolicyChangeView[];
   readonly steps: readonly string[];
   readonly warnings: readonly string[];
   /** Choices the user can change and re-preview with. */
   readonly options: MigrationOptions;
+  /**
+   * What this mode lets the user choose, with main's own words; absent when the mode writes nothing
+   * (app mode) or the migration cannot run, and then the UI offers no such choice.
+   */
+  readonly choices?: {
+    readonly scope: readonly MigrationChoice<NonNullable<MigrationOptions['scope']>>[];
+    readonly defaultPolicy: readonly MigrationChoice<NonNullable<MigrationOptions['defaultPolicy']>>[];
+  };
   /** False with `blockedBy` when the migration cannot run (e.g. the target failed verification). */
   readonly canRun: boolean;
   readonly blockedBy?: string;
+}
+
+/** One option of the migration, as main describes it for this host. */
+export interface MigrationChoice<T extends string> {
+  readonly value: T;
+  readonly label: string;
+  readonly hint: string;
+  /** False when this host's policy makes the choice impossible; `unavailableReason` says why in plain words. */
+  readonly available: boolean;
+  readonly unavailableReason?: string;
 }
 
 export interface MigrationOptions {

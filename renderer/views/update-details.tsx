@@ -64,7 +64,7 @@ export function UpdateDetailsView({ headingRef }: ViewProps) {
           <h2 id="update-signature-heading" class="card-title">
             Signature
           </h2>
-          <SignatureDetails signature={update.signature} />
+          <SignatureDetails signature={update.signature} reasonShown={update.state === 'failed' && update.signature.failure !== undefined} />
         </section>
       )}
     </>

@@ -195,6 +195,23 @@ export class SimulatedHost {
     return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as RebootRecord);
   }
 
+  /**
+   * Every restart asked for so far, by anyone, oldest first: logind's Reboot and rpm-ostreed's own
+   * (FinalizeDeployment or a rollback with reboot). Read from the files both keep, so asking never
+   * starts the daemon; the records survive simulated reboots, so a caller counts what it has seen.
+   */
+  async rebootRequests(): Promise<RebootRecord[]> {
+    let daemon: RebootRecord[] = [];
+    try {
+      // The daemon replaces this file whole (write, then rename), so it is never read half-written.
+      const saved = JSON.parse(await readFile(join(this.stateDir, 'sysroot.json'), 'utf8')) as { reboots?: unknown };
+      if (Array.isArray(saved.reboots)) daemon = saved.reboots as RebootRecord[];
+    } catch {
+      // Not written yet.
+    }
+    return [...(await this.logindReboots()), ...daemon].sort((a, b) => a.time - b.time);
+  }
+
   /** The daemon's current unique name without starting it (undefined while it is not running). */
   async owner(): Promise<string | undefined> {
     try {

@@ -13,6 +13,11 @@ export async function expectText(locator: Locator, expected: string | RegExp, ti
   return (await locator.first().innerText()).replace(/\s+/g, ' ').trim();
 }
 
+/** How many times `words` appear in `text`, spacing aside: for "said once" checks. */
+export function occurrences(text: string, words: string): number {
+  return text.replace(/\s+/g, ' ').split(words.replace(/\s+/g, ' ')).length - 1;
+}
+
 export async function expectVisible(locator: Locator, timeout = 10_000): Promise<void> {
   await locator.first().waitFor({ state: 'visible', timeout });
 }
@@ -194,10 +199,22 @@ export class MigrationWizardPage extends WizardPage {
     super(app, 'migration');
   }
 
-  /** Waits for a preview with its target image on screen. */
+  /** Waits for a preview on screen: one that can run (with its target) or one that says why not. */
   async waitForPreview(): Promise<void> {
-    await expectVisible(this.root().getByRole('region', { name: 'The image it switches to' }));
+    await expectVisible(this.root().locator('[data-preview]'));
     await expect.poll(() => this.root().locator('[aria-busy="true"]').count()).toBe(0);
+  }
+
+  /** The rows of the From/To list, as "From …" and "To …". */
+  async fromTo(): Promise<string[]> {
+    return await this.root()
+      .locator('.from-to dt')
+      .evaluateAll((terms) => terms.map((term) => `${term.textContent ?? ''} ${term.nextElementSibling?.textContent ?? ''}`));
+  }
+
+  /** An option group of the Options form by its legend ("Rule covers", "Images no rule covers"). */
+  optionGroup(legend: string): Locator {
+    return this.root().getByRole('group', { name: legend, exact: true });
   }
 
   /** From the status view: open the wizard, take the preview as it is, and confirm the switch. */
