@@ -181,13 +181,13 @@ class Registry:
         return image
 
     def fetch_layer(self, ref, digest):
-        """Downloads one layer and checks its digest, as an import does; returns its size."""
+        """Downloads one layer and checks its digest, as an import does; returns its bytes."""
         status, _, body = self._get(ref, f'blobs/{digest}', limit=MAX_BLOB_BYTES)
         if status != 200:
             raise PullError(f'fetching blob {digest}: {registry_error(status, body)}')
         if 'sha256:' + hashlib.sha256(body).hexdigest() != digest:
             raise PullError(f'fetching blob {digest}: digest did not match')
-        return len(body)
+        return body
 
     def signature_layers(self, ref, top_digest):
         """Media types of the layers of the cosign `.sig` manifest for `top_digest`, or None."""

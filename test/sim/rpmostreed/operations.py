@@ -3,6 +3,7 @@
 
 from images import DockerReference, PullError
 from policy import PolicyError, default_is_insecure, evaluate, load_policy
+from rpmdb import RpmdbError
 from sysroot import Deployment, format_timestamp, merge_commit_checksum, parse_created
 from transaction import TxError
 
@@ -160,7 +161,7 @@ def run_deploy(tx, daemon, request):
                 f"'{format_timestamp(merge.timestamp)}'; use --allow-downgrade to permit")
 
     tx.message(f'Importing: {image_ref.display()} (digest: {image.digest})')
-    needed = [(digest, size) for digest, size in image.layers if digest not in blobs]
+    needed = [(digest, size) for digest, size in image.layers if digest not in blobs or not daemon.blob_store.has(digest)]
     present = len(image.layers) - len(needed)
     tx.message(f'layers already present: {present}; layers needed: {len(needed)} '
                f'({format_size(sum(size for _, size in needed))})')
@@ -168,7 +169,7 @@ def run_deploy(tx, daemon, request):
     for index, (digest, size) in enumerate(needed, 1):
         tx.task_begin(f'[{index}/{len(needed)}] Fetching layer {digest[7:19]} ({format_size(size)})')
         try:
-            daemon.registry.fetch_layer(image.ref, digest)
+            daemon.blob_store.put(digest, daemon.registry.fetch_layer(image.ref, digest))
         except PullError as error:
             raise TxError(f'Importing: {error}') from None
         fetched.append(digest)
@@ -181,11 +182,16 @@ def run_deploy(tx, daemon, request):
         return
 
     tx.task_begin('Staging deployment')
+    checksum = merge_commit_checksum(image)
+    try:
+        # The deployment's root gets the image's rpm database, which GetDeploymentsRpmDiff reads later.
+        daemon.rpmdbs.check_out(daemon.blob_store, checksum, image)
+    except RpmdbError as error:
+        raise TxError(f'Staging deployment: {error}') from None
     tx.check_cancelled()
 
     def stage():
         sysroot = daemon.sysroot
-        checksum = merge_commit_checksum(image)
         deployment = Deployment(request.osname, checksum, sysroot.next_serial(request.osname, checksum), refspec,
                                 image, override_digest=request.revision, locked=request.lock_finalization)
         sysroot.blobs.update(fetched)
