@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
+import { changesCommand } from './commands/changes.ts';
 import { applyCommand, checkCommand } from './commands/check.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -17,6 +18,7 @@ import { verifyCommand } from './commands/verify.ts';
 const COMMANDS: readonly Command[] = [
   statusCommand,
   checkCommand,
+  changesCommand,
   applyCommand,
   migrateCommand,
   rollbackCommand,

@@ -8,6 +8,7 @@ import { describeError } from '../shared/errors.ts';
 import { repositoryName, type DockerReference } from '../shared/image-reference.ts';
 import { isVerified } from '../trust/index.ts';
 import { readAppState, type AppState } from './app-state.ts';
+import { UpdateChanges } from './changes.ts';
 import { enforcementOf, type Enforcement } from './enforcement.ts';
 import { buildSnapshot } from './classification.ts';
 import { failureOf, imageOf, type Expectation, type ImageChecks, type ResolvedImage } from './image-checks.ts';
@@ -41,6 +42,8 @@ export class UpdateWatch {
   readonly #snapshotListeners = new Set<(s: StatusSnapshot) => void>();
   readonly #progressListeners = new Set<ProgressListener>();
   readonly #autoStaged = new Set<string>();
+  /** Package and source changes of the update, fetched as soon as something is staged. */
+  readonly #changes: UpdateChanges;
   #appState: AppState = { appEnforced: [] };
   #enforcement: Enforcement | undefined;
   #available: AvailableUpdate | undefined;
@@ -56,6 +59,13 @@ export class UpdateWatch {
     this.#session = session;
     this.#checks = checks;
     this.#options = options;
+    this.#changes = new UpdateChanges(session.host, session.config.changes.headline, {
+      changed: () => this.#publish(),
+      track: (work) => {
+        this.#pending.add(work);
+        void work.finally(() => this.#pending.delete(work));
+      },
+    });
   }
 
   /** Reads the state, starts the first checks, and follows the host from then on. */
@@ -145,6 +155,7 @@ export class UpdateWatch {
     }
     const avail = this.#available?.resolved;
     if (avail && [host.booted?.imageDigest, host.staged?.imageDigest].includes(avail.platformDigest)) this.#available = undefined;
+    this.#changes.follow(host);
     this.#publish();
     this.#maybeAutoStage(host);
   }
@@ -387,7 +398,7 @@ export class UpdateWatch {
   }
 
   #build(): StatusSnapshot {
-    return buildSnapshot({
+    const snapshot = buildSnapshot({
       host: this.#session.host.state,
       enforcement: this.#enforcement,
       checkOf: (d) => this.checkOf(d),
@@ -396,6 +407,7 @@ export class UpdateWatch {
       lastCheck: this.#lastCheck,
       operation: this.#operation,
     });
+    return this.#changes.annotate(snapshot, this.#session.host.state);
   }
 }
 

@@ -36,6 +36,13 @@ export interface FamilySettings {
   readonly workflowRef?: string;
 }
 
+/** Packages shown first wherever package changes appear, under one label (`NVIDIA` for its driver packages). */
+export interface HeadlineGroup {
+  readonly label: string;
+  /** Package names; a trailing `*` matches any suffix (`kmod-nvidia*`). */
+  readonly packages: readonly string[];
+}
+
 export interface Config {
   readonly registries: readonly RegistrySettings[];
   readonly trust: {
@@ -54,6 +61,10 @@ export interface Config {
     /** At most one reminder about a failed verification per this many ms. */
     readonly failureEveryMs: number;
   };
+  readonly changes: {
+    /** Headline packages, in the order they are listed and named in one-line summaries. */
+    readonly headline: readonly HeadlineGroup[];
+  };
   /** Present only in the test world and the demo: where its /etc and files live. */
   readonly world?: { readonly root: string; readonly etcRoot: string };
   /** The files this configuration was read from, in order. */
@@ -63,12 +74,27 @@ export interface Config {
 export class ConfigError extends CodedError<'config-invalid' | 'config-unreadable'> {}
 
 const DAY = 86_400_000;
+
+/** What people ask about first when an image updates: the kernel, the GPU driver, graphics, init, the shell. */
+export const DEFAULT_HEADLINE: readonly HeadlineGroup[] = [
+  { label: 'kernel', packages: ['kernel', 'kernel-core', 'kernel-modules*'] },
+  {
+    label: 'NVIDIA',
+    packages: ['nvidia-driver', 'nvidia-driver-*', 'kmod-nvidia*', 'akmod-nvidia*', 'nvidia-kmod-common', 'nvidia-settings', 'nvidia-persistenced', 'nvidia-modprobe', 'xorg-x11-drv-nvidia*'],
+  },
+  { label: 'mesa', packages: ['mesa-dri-drivers', 'mesa-*'] },
+  { label: 'systemd', packages: ['systemd', 'systemd-*'] },
+  { label: 'GNOME Shell', packages: ['gnome-shell'] },
+  { label: 'Plasma', packages: ['plasma-workspace'] },
+];
+
 export const DEFAULT_CONFIG: Config = {
   registries: [{ host: 'ghcr.io', insecure: false, githubPackages: true }],
   trust: {},
   families: [],
   updates: { automaticStaging: false },
   reminders: { readyEveryMs: 3 * DAY, failureEveryMs: DAY },
+  changes: { headline: DEFAULT_HEADLINE },
   sources: [],
 };
 
@@ -107,6 +133,7 @@ export interface ConfigLayer {
   families?: FamilySettings[];
   updates?: { automaticStaging?: boolean };
   reminders?: { readyEveryMs?: number; failureEveryMs?: number };
+  changes?: { headline?: HeadlineGroup[] };
   world?: { root: string; etcRoot: string };
   source: string;
 }
@@ -121,6 +148,8 @@ export function mergeConfig(base: Config, layer: ConfigLayer): Config {
     families: [...(layer.families ?? []), ...base.families],
     updates: { ...base.updates, ...layer.updates },
     reminders: { ...base.reminders, ...layer.reminders },
+    // A display preference: the later file's list replaces the one below.
+    changes: { ...base.changes, ...layer.changes },
     ...(layer.world ?? base.world ? { world: layer.world ?? base.world } : {}),
     sources: [...base.sources, layer.source],
   };
@@ -227,7 +256,7 @@ export function parseConfigText(text: string, source: string): ConfigLayer {
   const r = new LayerReader(doc, lines, source);
   const layer: ConfigLayer = { source };
   if (doc.contents === null) return layer;
-  const top = r.keys([], ['registries', 'trust', 'families', 'updates', 'reminders', 'world']);
+  const top = r.keys([], ['registries', 'trust', 'families', 'updates', 'reminders', 'changes', 'world']);
 
   if (top.has('registries')) {
     layer.registries = Array.from({ length: r.list(['registries']) }, (_, i) => {
@@ -280,11 +309,37 @@ export function parseConfigText(text: string, source: string): ConfigLayer {
       ...(keys.has('failure-every') ? { failureEveryMs: r.duration(['reminders', 'failure-every']) } : {}),
     };
   }
+  if (top.has('changes')) {
+    const keys = r.keys(['changes'], ['headline']);
+    if (keys.has('headline')) layer.changes = { headline: headlineGroups(r, ['changes', 'headline']) };
+  }
   if (top.has('world')) {
     r.keys(['world'], ['root', 'etc-root']);
     layer.world = { root: r.string(['world', 'root'], ABSOLUTE), etcRoot: r.string(['world', 'etc-root'], ABSOLUTE) };
   }
   return layer;
+}
+
+const PACKAGE_PATTERN = { re: /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,200}\*?$/, what: 'a package name (a trailing * matches any suffix)' };
+const LABEL = { re: /^[^\p{Cc}\p{Cf}]{1,40}$/u, what: 'a short label (at most 40 characters)' };
+const MAX_HEADLINE_GROUPS = 32;
+
+/** `- kernel` (a package, shown under its own name) or `- {label: NVIDIA, packages: [nvidia-driver*, …]}`. */
+function headlineGroups(r: LayerReader, path: Path): HeadlineGroup[] {
+  const count = r.list(path);
+  if (count > MAX_HEADLINE_GROUPS) r.fail(path, `at most ${MAX_HEADLINE_GROUPS} headline entries`);
+  return Array.from({ length: count }, (_, i) => {
+    const at = [...path, i];
+    if (isScalar(r.node(at))) {
+      const name = r.string(at, PACKAGE_PATTERN);
+      return { label: name.replace(/\*$/, ''), packages: [name] };
+    }
+    const keys = r.keys(at, ['label', 'packages']);
+    if (!keys.has('label') || !keys.has('packages')) r.fail(at, 'a headline entry needs `label` and `packages`');
+    const packages = Array.from({ length: r.list([...at, 'packages']) }, (_, j) => r.string([...at, 'packages', j], PACKAGE_PATTERN));
+    if (packages.length === 0) r.fail([...at, 'packages'], 'name at least one package');
+    return { label: r.string([...at, 'label'], LABEL), packages };
+  });
 }
 
 function validRegexp(r: LayerReader, path: Path): string {
