@@ -223,6 +223,31 @@ def diff(old, new):
     return found
 
 
+def _text_string(text):
+    """A string in GVariant's text format: single-quoted, backslash and quote escaped."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in text):
+        raise RpmdbError(f'control character in package data: {text[:40]!r}')
+    return "'" + text.replace('\\', '\\\\').replace("'", "\\'") + "'"
+
+
+def _text_package(package):
+    return '<(%s, %s, %s)>' % tuple(_text_string(field) for field in package.variant_tuple())
+
+
+def diff_variant_text(entries):
+    """GetDeploymentsRpmDiff's reply `(a(sua{sv}))` as GVariant text, for GLib's own parser: building
+    thousands of nested values one GLib.Variant() at a time from Python is several times slower."""
+    elements = []
+    for name, kind, previous, new in entries:
+        details = []
+        if previous is not None:
+            details.append(f"'PreviousPackage': {_text_package(previous)}")
+        if new is not None:
+            details.append(f"'NewPackage': {_text_package(new)}")
+        elements.append(f'({_text_string(name)}, uint32 {kind}, {{{", ".join(details)}}})')
+    return f'([{", ".join(elements)}],)'
+
+
 class DeploymentRpmdbs:
     """The rpm database checked out with each deployment, by its ostree commit (immutable once written)."""
 

@@ -25,7 +25,7 @@ sys.path.insert(0, HERE)
 from images import DockerReference, PullError, Registry  # noqa: E402
 from operations import (DeployRequest, is_container_refspec, parse_image_refspec, run_cleanup,  # noqa: E402
                         run_deploy, run_finalize, run_rollback)
-from rpmdb import BlobStore, DeploymentRpmdbs, RpmdbError, diff  # noqa: E402
+from rpmdb import BlobStore, DeploymentRpmdbs, RpmdbError, diff, diff_variant_text  # noqa: E402
 from sysroot import BASE_PATH, Deployment, Sysroot, merge_commit_checksum, os_object_path  # noqa: E402
 from transaction import Transaction, TxError  # noqa: E402
 
@@ -410,18 +410,10 @@ class Daemon:
                 raise TxError(f"Deployment with id '{deploy_id}' not found")
             checksums.append(found.checksum)
         try:
-            entries = diff(self.rpmdbs.packages(checksums[0]), self.rpmdbs.packages(checksums[1]))
+            text = diff_variant_text(diff(self.rpmdbs.packages(checksums[0]), self.rpmdbs.packages(checksums[1])))
         except RpmdbError as error:
             raise TxError(f'Failed to load package list: {error}') from None
-        elements = []
-        for name, kind, previous, new in entries:
-            details = {}
-            if previous is not None:
-                details['PreviousPackage'] = GLib.Variant('(sss)', previous.variant_tuple())
-            if new is not None:
-                details['NewPackage'] = GLib.Variant('(sss)', new.variant_tuple())
-            elements.append((name, kind, details))
-        return GLib.Variant('(a(sua{sv}))', (elements,))
+        return GLib.Variant.parse(GLib.VariantType.new('(a(sua{sv}))'), text, None, None)
 
     def join_or_refuse(self, method, params, invocation, reply=None):
         """rpm-ostreed's prep_for_txn: no new work while rebooting; identical calls join."""
