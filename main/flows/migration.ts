@@ -1,25 +1,22 @@
-// Migration from an unverified image reference to a signed one, as a plan the user reviews and then a
-// run: verify the target digest first, make the OS enforce the publisher key (key mode) or deploy the
-// verified digest held until the app finalizes it (app mode), check what was staged, and undo every
-// change of this migration when any step fails. Also the seed's temporary way back to unverified.
+// Planning a migration from an unverified image reference to a signed one, for the user to review:
+// verify the target digest, choose key mode (the OS enforces the publisher key) or app mode (the verified
+// digest deployed held), and the steps. Also the seed's temporary way back to unverified. The run itself
+// is migration-run.ts.
 
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MigrationPreview, PolicyChangeView } from '../../preload/contract.ts';
-import { formatRefspec, HostError, imageRefspec, sameImage, type Deployment, type Transaction } from '../host/index.ts';
-import { runPolicyHelper } from '../policy/helper-client.ts';
+import { formatRefspec, imageRefspec, sameImage, type Deployment } from '../host/index.ts';
 import { readPolicyHostState } from '../policy/host-files.ts';
 import { inspectPolicy } from '../policy/policy-report.ts';
-import { appEnforcedStatement, defaultKeyName, helperPlanOf, planKeyEnforced, type DefaultChoice, type KeyEnforcedPlan, type ScopeChoice } from '../policy/plan.ts';
+import { appEnforcedStatement, defaultKeyName, planKeyEnforced, type DefaultChoice, type KeyEnforcedPlan, type ScopeChoice } from '../policy/plan.ts';
 import { unifiedDiff } from '../policy/unified-diff.ts';
 import { describeError } from '../shared/errors.ts';
-import { formatDockerReference, parseDockerReference, repositoryName, variantFamily, type DockerReference, type Sha256Digest } from '../shared/image-reference.ts';
+import { formatDockerReference, parseDockerReference, repositoryName, variantFamily, type DockerReference } from '../shared/image-reference.ts';
 import { readFileLimited } from '../shared/bounded.ts';
 import { isVerified, loadPublicKey, type PublicKeyRef, type VerificationResult } from '../trust/index.ts';
-import { readAppState, withAppEnforced, withoutAppEnforced, writeAppState } from './app-state.ts';
 import { failureOf, imageOf, type ImageChecks, type ResolvedImage } from './image-checks.ts';
-import { followTransaction, type ProgressListener } from './progress.ts';
 import type { FlowSession } from './session.ts';
 import { AUTOMATIC_POLICY_FIX } from './classification.ts';
 import { signatureView, signedBy } from './views.ts';
@@ -58,24 +55,7 @@ export interface MigrationPlan {
   readonly blockedBy?: string;
 }
 
-export interface MigrationOutcome {
-  readonly ok: boolean;
-  readonly code?: string;
-  readonly message: string;
-  readonly mode: MigrationMode;
-  /** The digest that was verified (what the tag named; an index for multi-platform images). */
-  readonly verifiedDigest?: Sha256Digest;
-  /** The manifest this host boots from it, and what rpm-ostree staged. */
-  readonly platformDigest?: Sha256Digest;
-  readonly stagedDigest?: Sha256Digest;
-  readonly finalizationLocked?: boolean;
-  /** The origin the host boots next. */
-  readonly newOrigin?: string;
-  readonly policyBackup?: string;
-  /** `as-planned`, `as-before` (everything undone), or `unknown` (an undo step failed: see message). */
-  readonly hostState: 'as-planned' | 'as-before' | 'unknown';
-  readonly rebootRequired: boolean;
-}
+export type { MigrationOutcome } from './migration-run.ts';
 
 function blocked(base: Omit<MigrationPlan, 'canRun' | 'blockedBy' | 'steps' | 'statements' | 'warnings'>, why: string, warnings: string[] = []): MigrationPlan {
   return { ...base, statements: [], steps: [], warnings, canRun: false, blockedBy: why };
@@ -312,158 +292,4 @@ export function migrationPreview(plan: MigrationPlan): MigrationPreview {
     canRun: plan.canRun,
     ...(plan.blockedBy ? { blockedBy: plan.blockedBy } : {}),
   };
-}
-
-interface Undo {
-  policyBackup?: string;
-  discardStaged: boolean;
-}
-
-/** Runs a reviewed plan. Any failure undoes what this run changed and says where the host stands. */
-export async function runMigration(session: FlowSession, checks: ImageChecks, plan: MigrationPlan, emit: ProgressListener = () => {}): Promise<MigrationOutcome> {
-  const fail = (code: string, message: string, hostState: MigrationOutcome['hostState'] = 'as-before'): MigrationOutcome => ({
-    ok: false,
-    code,
-    message,
-    mode: plan.mode,
-    hostState,
-    rebootRequired: false,
-    ...(plan.target ? { verifiedDigest: plan.target.digest, platformDigest: plan.target.platformDigest } : {}),
-  });
-  if (!plan.canRun || !plan.image || !plan.target) return fail('migration-blocked', plan.blockedBy ?? 'This migration cannot run.');
-  const image = plan.image;
-  const planned = plan.target;
-  const step = (name: string, message?: string): void => emit({ operation: 'migrate', step: name, ...(message ? { message } : {}) });
-  const state = session.host.state;
-  if (state.staged) return fail('staged-exists', 'An update was staged since the plan was made; restart into it or discard it, then plan again. Nothing was changed.');
-  if (state.activeTransaction) return fail('busy', `rpm-ostree is busy (${state.activeTransaction.method}); try again when it has finished. Nothing was changed.`);
-
-  if (plan.mode !== 'unverified') {
-    step('Verifying the target image');
-    let now: ResolvedImage;
-    try {
-      now = await checks.resolve(image);
-    } catch (error) {
-      return fail(failureOf(image, error).code, `${failureOf(image, error).message} Nothing was changed.`);
-    }
-    if (now.digest !== planned.digest) {
-      return fail('target-changed', `${formatDockerReference(image)} changed since you reviewed the plan (now ${now.digest}); review the new plan. Nothing was changed.`);
-    }
-    const verification = await checks.checkResolved(now, { fresh: true });
-    if (!isVerified(verification)) return fail(verification.code, `${verification.message} Nothing was changed.`);
-  }
-
-  const undo: Undo = { discardStaged: false };
-  if (plan.mode === 'key-enforced' && plan.keyPlan && plan.keyPlan.changes.length > 0) {
-    step('Writing the signature policy', 'The privileged helper writes policy.json, registries.d and the key (a password may be asked).');
-    try {
-      const reply = await runPolicyHelper(session.helperSite, 'apply', { plan: helperPlanOf(plan.keyPlan) });
-      if (reply.backup) undo.policyBackup = reply.backup;
-    } catch (error) {
-      return fail((error as { code?: string }).code ?? 'policy-helper', `The signature policy was not written: ${describeError(error)}`);
-    }
-  }
-
-  const sameOrigin = state.booted?.origin === plan.to;
-  const alreadyBooted = plan.mode === 'app-enforced' && sameOrigin && state.booted?.imageDigest === planned.platformDigest;
-  if (!alreadyBooted) {
-    let transaction: Transaction;
-    try {
-      transaction =
-        plan.mode === 'app-enforced'
-          ? sameOrigin
-            ? await session.host.deployDigest(planned.digest, { lockFinalization: true })
-            : await session.host.rebase(plan.to, { revision: planned.digest, lockFinalization: true })
-          : await session.host.rebase(plan.to);
-    } catch (error) {
-      const message = error instanceof HostError ? error.message : describeError(error);
-      return await undoAndFail(session, undo, fail, (error as { code?: string }).code ?? 'unknown', `rpm-ostree refused: ${message}`);
-    }
-    const title = plan.mode === 'app-enforced' ? 'Deploying the verified digest, held' : `Rebasing to ${plan.to}`;
-    const outcome = await followTransaction(transaction, 'migrate', title, emit);
-    if (!outcome.ok) {
-      undo.discardStaged = session.host.state.staged !== undefined;
-      return await undoAndFail(session, undo, fail, outcome.error.code, `${outcome.error.message}${outcome.error.detail ? ` (${outcome.error.detail})` : ''}`);
-    }
-    undo.discardStaged = true;
-    const staged = session.host.state.staged;
-    if (!staged) return await undoAndFail(session, undo, fail, 'nothing-staged', `rpm-ostree finished without staging anything (${outcome.messages.at(-1) ?? 'no message'}).`);
-    if (plan.mode !== 'unverified') {
-      step('Checking what was staged');
-      if (plan.mode === 'app-enforced' && !staged.finalizationLocked) {
-        return await undoAndFail(session, undo, fail, 'not-held', 'rpm-ostree staged the update without holding it, so a reboot by any route would boot it.');
-      }
-      if (staged.imageDigest !== planned.platformDigest) {
-        // Key mode pulls the tag again: the OS enforced the key; the app checks the new digest too.
-        const stagedCheck = await checks.checkDeployment(staged, { fresh: true });
-        if (!stagedCheck || !isVerified(stagedCheck)) {
-          return await undoAndFail(session, undo, fail, 'staged-not-verified', `rpm-ostree staged ${staged.imageDigest ?? 'an unknown digest'}, not the verified ${planned.platformDigest}, and it does not verify${stagedCheck && !isVerified(stagedCheck) ? `: ${stagedCheck.message}` : ''}.`);
-        }
-      }
-    }
-  }
-
-  try {
-    const appState = await readAppState(session.stateDir);
-    const repository = repositoryName(image);
-    await writeAppState(session.stateDir, plan.mode === 'app-enforced' ? withAppEnforced(appState, repository, session.now()) : withoutAppEnforced(appState, repository));
-  } catch (error) {
-    if (plan.mode === 'app-enforced') {
-      return await undoAndFail(session, undo, fail, 'state-unwritable', `Vespera Updates could not record that it enforces this image (${describeError(error)}).`);
-    }
-  }
-
-  const staged = session.host.state.staged;
-  const message =
-    plan.mode === 'key-enforced'
-      ? `Migrated: the next boot follows ${plan.to}, and the OS now refuses updates the publisher key did not sign. Reboot to apply.`
-      : plan.mode === 'app-enforced'
-        ? alreadyBooted
-          ? 'This host already runs the verified digest; Vespera Updates now verifies every update before it is staged.'
-          : 'Migrated: the verified digest is staged and held; restart from Vespera Updates to apply it. Vespera Updates verifies every update from now on.'
-        : `The next boot follows ${plan.to}, which nothing verifies. Reboot to apply; migrate back to signed as soon as you can.`;
-  return {
-    ok: true,
-    message,
-    mode: plan.mode,
-    verifiedDigest: planned.digest,
-    platformDigest: planned.platformDigest,
-    ...(staged?.imageDigest ? { stagedDigest: staged.imageDigest, finalizationLocked: staged.finalizationLocked } : {}),
-    newOrigin: staged?.origin ?? plan.to,
-    ...(undo.policyBackup ? { policyBackup: undo.policyBackup } : {}),
-    hostState: 'as-planned',
-    rebootRequired: !alreadyBooted,
-  };
-}
-
-async function undoAndFail(
-  session: FlowSession,
-  undo: Undo,
-  fail: (code: string, message: string, hostState?: MigrationOutcome['hostState']) => MigrationOutcome,
-  code: string,
-  cause: string,
-): Promise<MigrationOutcome> {
-  const problems: string[] = [];
-  if (undo.discardStaged && session.host.state.staged) {
-    try {
-      const outcome = await (await session.host.cleanup(['pending-deploy'])).done;
-      if (!outcome.ok) problems.push(`the staged deployment could not be removed (${outcome.error.message}); discard it with: rpm-ostree cleanup -p`);
-    } catch (error) {
-      problems.push(`the staged deployment could not be removed (${describeError(error)}); discard it with: rpm-ostree cleanup -p`);
-    }
-  }
-  if (undo.policyBackup) {
-    try {
-      await runPolicyHelper(session.helperSite, 'restore', { backupId: undo.policyBackup });
-    } catch (error) {
-      problems.push(`the previous signature policy could not be put back (${describeError(error)}); restore it with: vespera-updates policy restore ${undo.policyBackup}`);
-    }
-  }
-  if (problems.length > 0) return fail(code, `The migration failed: ${cause} Undoing it partly failed: ${problems.join('; ')}.`, 'unknown');
-  const undone = [undo.policyBackup ? 'the previous signature policy was put back' : '', undo.discardStaged ? 'the staged deployment was removed' : ''].filter(Boolean);
-  return fail(code, `The migration failed: ${cause} ${undone.length > 0 ? `${capitalise(undone.join(' and '))}; the` : 'The'} host is exactly as it was.`);
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

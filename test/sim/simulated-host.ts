@@ -17,8 +17,6 @@ export interface SimFaults {
   readonly deny?: readonly string[];
   /** Every pull fails with this containers/image message (see `networkFailure`). */
   readonly pullFailure?: string;
-  /** Pulls that reach a signature check fail it as a bad signature would. */
-  readonly signatureFailure?: boolean;
   /** The daemon restarts (new process, new unique name) at this method's first checkpoint; `*` = any. */
   readonly restartInTransaction?: string;
   /** Transactions wait at their first checkpoint until `release()`. */
@@ -42,7 +40,7 @@ export interface SimDeployment {
   readonly pinned: boolean;
   readonly locked: boolean;
   readonly override_digest: string | null;
-  readonly image: { readonly digest: string; readonly topDigest: string; readonly ref: string } | null;
+  readonly image: { readonly digest: string; readonly ref: string } | null;
 }
 
 export interface RebootRecord {
@@ -85,7 +83,6 @@ export interface SimState {
 const FAULT_KEYS: Record<keyof SimFaults, string> = {
   deny: 'deny',
   pullFailure: 'pull-failure',
-  signatureFailure: 'signature-failure',
   restartInTransaction: 'restart-in-transaction',
   holdTransactions: 'hold-transactions',
   idleExitSeconds: 'idle-exit-seconds',
@@ -99,7 +96,6 @@ function faultVariant(key: keyof SimFaults, value: unknown): dbus.Variant {
     case 'pullFailure':
     case 'restartInTransaction':
       return new dbus.Variant('s', value);
-    case 'signatureFailure':
     case 'holdTransactions':
       return new dbus.Variant('b', value);
     case 'idleExitSeconds':

@@ -78,6 +78,8 @@ export const NEWER = { version: '42.20261125.0', created: '2026-11-25T04:00:00Z'
 export const FORKED_VERSION = '42.20261124.0';
 /** The vespera-nvidia build tagged `key-only`: signed with the publisher key and nothing else. */
 export const KEY_ONLY_VERSION = '42.20261123.0';
+/** The key pair of someone who is not the publisher (signs the vespera-dx-nvidia build tagged `foreign-key`). */
+export const FOREIGN_KEY = 'mallory';
 
 function variantReleases(variant: Variant): Release[] {
   const signatures = KEY_SIGNED_VARIANTS.includes(variant) ? [OFFICIAL, PUBLISHER_KEY] : [OFFICIAL];
@@ -103,6 +105,21 @@ function variantReleases(variant: Variant): Release[] {
         note: 'signed only with the publisher key: no certificate, so nothing says which source it was built from',
       },
     );
+  }
+  if (variant === 'vespera-dx-nvidia') {
+    releases.push({
+      version: '42.20261122.0',
+      created: '2026-11-22T04:00:00Z',
+      tags: ['foreign-key'],
+      signatures: [{ kind: 'key', layout: 'legacy', key: FOREIGN_KEY }],
+      note: "signed in the legacy layout by a key that is not the publisher's",
+    }, {
+      version: '42.20261123.0',
+      created: '2026-11-23T04:00:00Z',
+      tags: ['cosign3-key'],
+      signatures: [{ kind: 'key', layout: 'bundle', key: 'vespera' }],
+      note: "signed by the publisher's key in cosign 3's bundle layout only, which rpm-ostree cannot see",
+    });
   }
   if (variant === 'vespera') {
     releases.push({

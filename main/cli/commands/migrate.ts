@@ -1,7 +1,8 @@
 // `vespera-updates migrate`: move this host from an unverified image reference to a signed one (or, with
 // --to unverified, back for a while): show the plan, ask, run it with progress, say where the host stands.
 
-import { migrationPreview, planMigration, runMigration, type MigrationPlan } from '../../flows/migration.ts';
+import { migrationPreview, planMigration, type MigrationPlan } from '../../flows/migration.ts';
+import { runMigration } from '../../flows/migration-run.ts';
 import { ImageChecks } from '../../flows/image-checks.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
 import { confirm, endProgress, FLOW_EXIT, openCliSession, progressPrinter, refuse } from '../terminal.ts';

@@ -22,7 +22,7 @@ from gi.repository import Gio, GLib  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from images import DockerReference, PullError, Registry  # noqa: E402
+from images import ContainerImages, DockerReference, PullError  # noqa: E402
 from operations import (DeployRequest, is_container_refspec, parse_image_refspec, run_cleanup,  # noqa: E402
                         run_deploy, run_finalize, run_rollback)
 from rpmdb import BlobStore, DeploymentRpmdbs, RpmdbError, diff, diff_variant_text  # noqa: E402
@@ -41,6 +41,8 @@ POLICIES = ('none', 'check', 'stage', 'apply')
 G_IO_ERROR_FAILED = 0
 G_IO_ERROR_NOT_FOUND = 1
 G_IO_ERROR_BUSY = 26
+# The scenario's history: what the host booted was pulled before today's policy, so seeding accepts it.
+SEED_POLICY = '{"default": [{"type": "insecureAcceptAnything"}]}'
 
 
 class Daemon:
@@ -55,7 +57,7 @@ class Daemon:
         self.log_file = open(os.path.join(self.state_dir, 'rpmostreed.log'), 'a', buffering=1)
         # Tracebacks from callbacks and GLib warnings land in the same log as everything else.
         os.dup2(self.log_file.fileno(), 2)
-        self.registry = Registry(self.config.get('registries', []))
+        self.images = ContainerImages(self.config['skopeo'], self.etc_root, self.run_dir, self.config.get('registries', []))
         self.sysroot = Sysroot(os.path.join(self.state_dir, 'sysroot.json'))
         self.blob_store = BlobStore(os.path.join(self.state_dir, 'blobs'))
         self.rpmdbs = DeploymentRpmdbs(os.path.join(self.state_dir, 'rpmdb'))
@@ -93,18 +95,21 @@ class Daemon:
         for spec in seed['deployments']:
             refspec = spec.get('refspec')
             if refspec and is_container_refspec(refspec):
-                image = self.registry.resolve(DockerReference(spec['pull']))
+                # The scenario's deployments were pulled and deployed like any other: layers imported,
+                # the image's rpm database checked out with the deployment.
+                with self.images.open(DockerReference(spec['pull']), SEED_POLICY) as pull:
+                    image = pull.image
+                    for digest, size in image.layers:
+                        if not self.blob_store.has(digest):
+                            chunks = []
+                            pull.fetch_layer(digest, size, sink=chunks.append)
+                            self.blob_store.put(digest, b''.join(chunks))
                 checksum = merge_commit_checksum(image)
+                self.rpmdbs.check_out(self.blob_store, checksum, image)
                 deployment = Deployment(osname, checksum, sysroot.next_serial(osname, checksum), refspec, image,
                                         pinned=spec.get('pinned', False), staged=spec.get('staged', False),
                                         locked=spec.get('finalizationLocked', False),
                                         override_digest=spec.get('overrideDigest'))
-                # The scenario's deployments were pulled and deployed like any other: layers imported,
-                # the image's rpm database checked out with the deployment.
-                for digest, _size in image.layers:
-                    if not self.blob_store.has(digest):
-                        self.blob_store.put(digest, self.registry.fetch_layer(image.ref, digest))
-                self.rpmdbs.check_out(self.blob_store, checksum, image)
                 sysroot.blobs.update(d for d, _ in image.layers)
             else:
                 checksum = spec.get('checksum') or os.urandom(32).hex()
@@ -119,7 +124,7 @@ class Daemon:
             sysroot.set_update_staged(booted, staged)
         elif seed.get('cachedUpdate') == 'check' and booted and booted.image:
             ref = parse_image_refspec(booted.refspec)
-            latest = self.registry.resolve(DockerReference(ref.name))
+            latest = self.images.resolve(DockerReference(ref.name), SEED_POLICY)
             if latest.digest != booted.image.digest:
                 sysroot.set_update_unstaged(booted, latest)
         sysroot.save()
