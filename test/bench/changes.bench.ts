@@ -58,7 +58,7 @@ try {
     views.push(performance.now() - t1);
   }
   if (diffs.asked !== 1) throw new Error(`the cache asked rpm-ostreed ${diffs.asked} times`);
-  report('package diff, cached', median(cached), 'ms', `median of ${CACHED_RUNS}, p90 ${percentile(cached, 90).toFixed(3)} ms; the same deployment pair again, rpm-ostreed asked once in all`);
+  report('package diff, cached', median(cached) * 1000, 'µs', `median of ${CACHED_RUNS}, p90 ${(percentile(cached, 90) * 1000).toFixed(1)} µs; the same deployment pair again, rpm-ostreed asked once in all`);
   report('package diff view', median(views), 'ms', `median of ${CACHED_RUNS}, p90 ${percentile(views, 90).toFixed(2)} ms; ${entries} changes headline-ordered and summed up (the watch keeps the view per pair)`);
   const bytes = Buffer.byteLength(JSON.stringify(listedPackages(await diffs.get(client, booted, next), DEFAULT_HEADLINE)));
   report('package diff view size', Math.round(bytes / 1024), 'KiB', `${entries} changes as the contract's JSON (what a status snapshot carries)`);
