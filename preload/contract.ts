@@ -150,10 +150,11 @@ export interface PackageChangesView {
 export interface SourceChangeView {
   /**
    * `known`: the certificate names the commit; `key-only`: signed with a key only, which names no source;
-   * `no-source`: a certificate without source extensions; `unverified`: no verified signature vouches for
-   * anything; `checking`: the signatures are being checked.
+   * `no-source`: no certificate names one (none has source extensions, or the image is not from a
+   * registry); `unverified`: its signature failed, so nothing vouches for anything; `unchecked`: its
+   * signature could not be checked (offline…), so nothing is known yet; `checking`: being checked.
    */
-  readonly status: 'known' | 'key-only' | 'no-source' | 'unverified' | 'checking';
+  readonly status: 'known' | 'key-only' | 'no-source' | 'unverified' | 'unchecked' | 'checking';
   /** "built from commit 7fb1b12 (running: d9ef04f)", or what stands in for it. */
   readonly summary: string;
   /** Where these facts come from, or why there are none. */

@@ -55,11 +55,22 @@ export function sourceChange(running: SignatureView | undefined, target: Signatu
   if (!target || target.status === 'checking' || target.status === 'not-checked') {
     return { status: 'checking', summary: 'checking the signature', message: 'Where this build came from is known once its signature is checked.' };
   }
+  if (target.status === 'unchecked') {
+    // Could not check is not failed: nothing is said against the build, and nothing for it either.
+    return {
+      status: 'unchecked',
+      summary: 'source not known yet: its signature could not be checked',
+      message: `Its signature could not be checked (${target.failure?.message ?? 'no answer'}), so Vespera Updates cannot say yet which source it was built from. It says so once the check succeeds.`,
+    };
+  }
+  if (target.status === 'not-applicable') {
+    return { status: 'no-source', summary: 'no source information: not a registry image', message: 'It is not a container image from a registry, so no signing certificate names its source.' };
+  }
   if (target.status !== 'verified' || !target.signer) {
     return {
       status: 'unverified',
-      summary: 'no verified source',
-      message: 'No verified signature vouches for this build, so Vespera Updates names no source for it: anything the registry says about it is unchecked.',
+      summary: 'no verified source: its signature failed',
+      message: 'Its signature failed the check, so nothing vouches for where it came from: anything the registry says about it is unproven.',
     };
   }
   if (target.signer.kind === 'key') {

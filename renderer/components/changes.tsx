@@ -91,7 +91,7 @@ function SourceSection({ source, headingId, level }: { readonly source: SourceCh
           <p class="muted small">{source.message}</p>
         </>
       ) : (
-        <div class={`callout tone-${source.status === 'unverified' ? 'critical' : source.status === 'checking' ? 'neutral' : 'warning'}`} role="note">
+        <div class={`callout tone-${source.status === 'unverified' ? 'critical' : source.status === 'checking' || source.status === 'unchecked' ? 'neutral' : 'warning'}`} role="note">
           <Icon name={source.status === 'unverified' ? 'error' : 'info'} />
           <div>
             <p>

@@ -27,8 +27,9 @@ Options:
   --json     print the changes as JSON: from, to, packages (status, changes, counts, summary) and
              source (status, commit, runningCommit, compareUrl, runUrl)
 
-Exit codes: 0 shown; 1 the changes could not be read; 2 wrong usage; 3 nothing to compare with (the
-            next boot starts the running system and no update is waiting).
+Exit codes: 0 shown; 1 the changes (or whether an update waits) could not be read; 2 wrong usage;
+            3 nothing to compare with (the next boot starts the running system and no update is
+            waiting, or there is no rollback deployment).
 `;
 
 function versions(change: PackageChange): string {
@@ -100,6 +101,9 @@ export const changesCommand: Command = {
       let snapshot = watch.snapshot();
       const booted = session.host.state.booted;
       if (!booted) return refuse(io, json, EXIT.failure, { code: 'no-booted', message: 'rpm-ostree reports no booted deployment, so there is nothing to compare with.' });
+      if (values.to === 'rollback' && !session.host.state.rollback) {
+        return refuse(io, json, FLOW_EXIT.attention, { code: 'no-rollback', message: 'There is no rollback deployment on this host: nothing to compare with.' });
+      }
       const target = targetOf(session, values.to ?? 'next');
       let view: ChangesView | undefined;
       let role = target?.role ?? 'available';
@@ -118,9 +122,13 @@ export const changesCommand: Command = {
         view = await changesBetween(session.host, session.config.changes.headline, { deployment: booted, ...withSignature(signatureOf(booted)) }, { deployment: target.deployment, signature });
       } else if (session.host.state.cachedUpdate || imageOf(booted)?.tag) {
         // Nothing staged: what the registry serves now, verified, with what is known before a download.
-        await watch.check({ askHost: false });
+        const checked = await watch.check({ askHost: false });
         snapshot = await watch.settle();
         view = snapshot.update?.changes;
+        if (!view && !checked.ok) {
+          // Could not check is not "nothing changes": say what failed.
+          return refuse(io, json, EXIT.failure, { code: checked.code ?? 'check-failed', message: `Could not look for an update: ${checked.message} The next boot starts the system running now.` });
+        }
         role = snapshot.update?.state === 'failed' ? 'available, FAILED its signature check' : 'available, not downloaded';
       }
       if (!view) {

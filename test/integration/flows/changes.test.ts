@@ -177,4 +177,20 @@ describe('the rollback preview on a pinned rollback', () => {
     // A look only: nothing rolled back.
     expect((await hostOf(world).dump()).deployments.map((d) => d.id)).toEqual(before.deployments.map((d) => d.id));
   });
+
+  it('says when nothing changes, and that it could not look (not that nothing changes) with the registry down', async () => {
+    const same = await runCliJson<{ ok: boolean; code: string; message: string }>(world, ['changes']);
+    expect(same.code).toBe(3);
+    expect(same.json).toMatchObject({ ok: false, code: 'nothing-to-compare' });
+    await world.registry.process.stop();
+    const offline = await runCliJson<{ ok: boolean; code: string; message: string }>(world, ['changes']);
+    expect(offline.code).toBe(1);
+    expect(offline.json).toMatchObject({ ok: false, code: 'network' });
+    expect(offline.json.message).toMatch(/^Could not look for an update: .+ The next boot starts the system running now\.$/);
+    // The rollback's packages come from the host alone; its source is not known yet, which is not "failed".
+    const back = await runCliJson<ChangesView>(world, ['changes', '--to', 'rollback']);
+    expect(back.code).toBe(0);
+    expect(back.json.packages.status).toBe('listed');
+    expect(back.json.source).toMatchObject({ status: 'unchecked', summary: 'source not known yet: its signature could not be checked' });
+  });
 });

@@ -52,6 +52,11 @@ describe('source changes from the certificates', () => {
 
   it('vouches for nothing when the target is not verified, or its certificate has no source', () => {
     expect(sourceChange(keyless(RUNNING), { status: 'failed', failure: { code: 'identity-mismatch', message: 'x' } }).status).toBe('unverified');
+    // Could not check is its own verdict: not known yet, not failed.
+    const offline = sourceChange(keyless(RUNNING), { status: 'unchecked', failure: { code: 'network', message: 'The registry could not be reached.' } });
+    expect(offline).toMatchObject({ status: 'unchecked', summary: 'source not known yet: its signature could not be checked' });
+    expect(offline.message).toContain('The registry could not be reached.');
+    expect(sourceChange(keyless(RUNNING), { status: 'not-applicable' }).status).toBe('no-source');
     expect(sourceChange(keyless(RUNNING), { status: 'checking' }).status).toBe('checking');
     expect(sourceChange(keyless(RUNNING), keyless(undefined)).status).toBe('no-source');
     expect(sourceChange(keyless(RUNNING), keyless('not-a-commit')).status).toBe('no-source');
