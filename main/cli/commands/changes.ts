@@ -3,7 +3,7 @@
 
 import type { ChangesView, PackageChange, SignatureView } from '../../../preload/contract.ts';
 import { changesBetween } from '../../flows/changes.ts';
-import { imageOf, ImageChecks } from '../../flows/image-checks.ts';
+import { failureOf, imageOf, ImageChecks } from '../../flows/image-checks.ts';
 import { countsPhrase } from '../../flows/package-changes.ts';
 import type { FlowSession } from '../../flows/session.ts';
 import { signatureView } from '../../flows/views.ts';
@@ -116,7 +116,8 @@ export const changesCommand: Command = {
         if (!signature || signature.status === 'not-checked') {
           // A deployment the watch does not follow (pinned, older): its signature checked now.
           const checks = new ImageChecks(session.config, session.trust);
-          const result = imageOf(target.deployment) ? await checks.checkDeployment(target.deployment) : undefined;
+          const image = imageOf(target.deployment);
+          const result = image ? await checks.checkDeployment(target.deployment).catch((error: unknown) => failureOf(image, error)) : undefined;
           signature = signatureView(result ? { status: 'done', result, at: session.now() } : { status: 'not-applicable', why: 'not a registry image' });
         }
         view = await changesBetween(session.host, session.config.changes.headline, { deployment: booted, ...withSignature(signatureOf(booted)) }, { deployment: target.deployment, signature });

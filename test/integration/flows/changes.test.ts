@@ -171,6 +171,10 @@ describe('the rollback preview on a pinned rollback', () => {
     expect(changes?.to).toMatchObject({ deploymentId: rollback, version: OLD.version });
     expect(changes?.packages.summary).toBe('kernel 6.17.8 → 6.17.7, NVIDIA 580.95.05 → 580.82.09, 15 more');
     expect(changes?.source).toMatchObject({ status: 'known', commit: releaseCommit(SOURCE_REPOSITORY, OLD.version), runningCommit: releaseCommit(SOURCE_REPOSITORY, CURRENT.version) });
+    // Any pinned deployment by its id: the same comparison.
+    const byId = await runCliJson<ChangesView>(world, ['changes', '--to', rollback ?? '']);
+    expect(byId.code).toBe(0);
+    expect(byId.json.packages).toEqual(changes?.packages);
     const text = await runCli(world, ['rollback']);
     expect(text.stdout).toContain('kernel 6.17.8 → 6.17.7, NVIDIA 580.95.05 → 580.82.09, 15 more');
     expect(text.stdout).toMatch(/downgraded kernel +6\.17\.8-300\.fc42 → 6\.17\.7-300\.fc42/);
