@@ -243,7 +243,8 @@ export interface MigrationPreview {
 
 export interface MigrationOptions {
   readonly mode?: 'auto' | 'key' | 'app';
-  readonly scope?: 'per-variant' | 'namespace';
+  /** `image`: exactly the image this computer runs; `per-variant`: it and its variants; `namespace`: everything under its owner. */
+  readonly scope?: 'image' | 'per-variant' | 'namespace';
   readonly defaultPolicy?: 'reject' | 'keep';
 }
 
@@ -428,7 +429,7 @@ const VALIDATORS: { readonly [C in CommandName]: Validator } = {
   'migration.preview': (input) => {
     const o = object(input ?? {}, ['mode', 'scope', 'defaultPolicy']);
     const mode = oneOf(o.mode, ['auto', 'key', 'app'] as const, 'mode');
-    const scope = oneOf(o.scope, ['per-variant', 'namespace'] as const, 'scope');
+    const scope = oneOf(o.scope, ['image', 'per-variant', 'namespace'] as const, 'scope');
     const defaultPolicy = oneOf(o.defaultPolicy, ['reject', 'keep'] as const, 'defaultPolicy');
     return { ...(mode ? { mode } : {}), ...(scope ? { scope } : {}), ...(defaultPolicy ? { defaultPolicy } : {}) };
   },

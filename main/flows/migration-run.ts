@@ -4,7 +4,7 @@
 
 import { HostError, type Transaction } from '../host/index.ts';
 import { runPolicyHelper } from '../policy/helper-client.ts';
-import { helperPlanOf } from '../policy/plan.ts';
+import { helperPlanOf, sha256Text } from '../policy/plan.ts';
 import { fileSha256 } from '../shared/bounded.ts';
 import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, repositoryName } from '../shared/image-reference.ts';
@@ -97,6 +97,7 @@ export async function runMigration(session: FlowSession, checks: ImageChecks, pl
     policyBefore: await fileSha256(session.policy.policyFile),
     enforcementBefore: await fileSha256(session.policy.enforcementFile),
     writesPolicy: plan.mode === 'key-enforced' && (plan.keyPlan?.changes.length ?? 0) > 0,
+    ...(plan.mode === 'key-enforced' && plan.keyPlan ? { policyWrites: plan.keyPlan.changes.map((c) => ({ hostPath: c.hostPath, sha256: sha256Text(c.after) })) } : {}),
     ...(recordsEnforcement ? { recordsEnforcement } : {}),
   };
   let journal: RunJournal;

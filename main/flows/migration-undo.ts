@@ -6,6 +6,7 @@
 
 import { runPolicyHelper } from '../policy/helper-client.ts';
 import { isAppEnforced, readHostEnforcement } from '../policy/host-enforcement.ts';
+import { restoreConsentOfHashes } from '../policy/policy-backups.ts';
 import { inspectPolicy } from '../policy/policy-report.ts';
 import { fileSha256 } from '../shared/bounded.ts';
 import { describeError } from '../shared/errors.ts';
@@ -126,7 +127,10 @@ export async function undoMigration(session: FlowSession, record: RunRecord, emi
       // Cut short inside the helper: its backup is the newest one made since the run began.
       backup ??= (await runPolicyHelper(session.helperSite, 'backups')).backups?.find((b) => b.reason === 'apply' && b.created >= record.startedAt && b.outcome === 'applied')?.id;
       if (!backup) throw new Error('no backup from this run was found');
-      await runPolicyHelper(session.helperSite, 'restore', { backupId: backup });
+      // Starting the migration agreed to "any failure undoes everything": that covers putting back the
+      // looser policy it replaced, but only over the files exactly as this run wrote them.
+      const consent = intent.policyWrites ? restoreConsentOfHashes(backup, intent.policyWrites) : undefined;
+      await runPolicyHelper(session.helperSite, 'restore', { backupId: backup, ...(consent ? { looseningConfirmed: consent } : {}) });
     } catch (error) {
       problems.push(`the previous signature policy could not be put back (${describeError(error)})${backup ? `; restore it with: vespera-updates policy restore ${backup}` : '; list the backups with: vespera-updates policy restore'}`);
     }

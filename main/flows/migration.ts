@@ -11,11 +11,13 @@ import { formatRefspec, imageRefspec, sameImage, type Deployment } from '../host
 import { readPolicyHostState } from '../policy/host-files.ts';
 import { inspectPolicy } from '../policy/policy-report.ts';
 import { appEnforcedStatement, defaultKeyName, planKeyEnforced, type DefaultChoice, type KeyEnforcedPlan, type ScopeChoice } from '../policy/plan.ts';
+import { migrationChoices, type MigrationChoices } from '../policy/plan-choices.ts';
 import { unifiedDiff } from '../policy/unified-diff.ts';
 import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, parseDockerReference, repositoryName, variantFamily, type DockerReference } from '../shared/image-reference.ts';
 import { readFileLimited } from '../shared/bounded.ts';
-import { isVerified, loadPublicKey, type PublicKeyRef, type VerificationResult } from '../trust/index.ts';
+import { isVerified, loadPublicKey, verdictOfCode, type PublicKeyRef, type VerificationResult } from '../trust/index.ts';
+import { isAppEnforced, readHostEnforcement } from '../policy/host-enforcement.ts';
 import { failureOf, imageOf, type ImageChecks, type ResolvedImage } from './image-checks.ts';
 import type { FlowSession } from './session.ts';
 import { AUTOMATIC_POLICY_FIX } from './classification.ts';
@@ -48,17 +50,29 @@ export interface MigrationPlan {
   readonly target?: ResolvedImage;
   readonly verification?: VerificationResult;
   readonly keyPlan?: KeyEnforcedPlan;
+  /** Key mode: the wizard's choices for this host, each planned for real (the preview can offer them). */
+  readonly choices?: MigrationChoices;
   readonly statements: readonly string[];
   readonly steps: readonly string[];
   readonly warnings: readonly string[];
   readonly canRun: boolean;
   readonly blockedBy?: string;
+  /**
+   * Why it cannot run: `evidence` (the target failed its signature check), `unchecked` (it could not be
+   * checked), `done` (already migrated or nothing to do), or `blocked` (the host is not ready).
+   */
+  readonly blockedKind?: 'evidence' | 'unchecked' | 'done' | 'blocked';
 }
 
 export type { MigrationOutcome } from './migration-run.ts';
 
-function blocked(base: Omit<MigrationPlan, 'canRun' | 'blockedBy' | 'steps' | 'statements' | 'warnings'>, why: string, warnings: string[] = []): MigrationPlan {
-  return { ...base, statements: [], steps: [], warnings, canRun: false, blockedBy: why };
+function blocked(
+  base: Omit<MigrationPlan, 'canRun' | 'blockedBy' | 'steps' | 'statements' | 'warnings'>,
+  why: string,
+  kind: NonNullable<MigrationPlan['blockedKind']> = 'blocked',
+  warnings: string[] = [],
+): MigrationPlan {
+  return { ...base, statements: [], steps: [], warnings, canRun: false, blockedBy: why, blockedKind: kind };
 }
 
 /** Keys the app could offer for key mode: the one asked for, the configured ones, those already installed. */
@@ -87,11 +101,22 @@ export async function planMigration(session: FlowSession, checks: ImageChecks, r
   const booted = state.booted;
   const from = booted?.origin ?? '(unknown)';
   const id = randomBytes(12).toString('base64url');
-  const base = { id, request, madeAt: session.now().toISOString(), from, to: from, mode: 'app-enforced' as MigrationMode, modeReason: '' };
+  // Until a target is known there is no "to", and no mode with a reason: a blocked plan says only why.
+  const base = { id, request, madeAt: session.now().toISOString(), from, to: '', mode: 'app-enforced' as MigrationMode, modeReason: '' };
   if (state.daemon !== 'running') return blocked(base, 'rpm-ostreed is not running; start it (systemctl start rpm-ostreed) and try again.');
   if (state.activeTransaction) return blocked(base, `rpm-ostree is busy (${state.activeTransaction.method}); wait until it has finished.`);
   if (state.staged) {
-    return blocked(base, `An update is already staged (${state.staged.version ?? state.staged.imageDigest ?? ''}); restart into it or discard it first, so this migration can be undone exactly.`);
+    const staged = state.staged;
+    const stagedImage = imageOf(staged);
+    const record = stagedImage ? (await readHostEnforcement(session.policy)).record : undefined;
+    const migrated =
+      stagedImage !== undefined &&
+      ((staged.refspec?.kind === 'container' && staged.refspec.verification === 'signed' && booted?.refspec?.kind === 'container' && booted.refspec.verification !== 'signed') ||
+        (staged.finalizationLocked && record !== undefined && isAppEnforced(record, repositoryName(stagedImage))));
+    if (migrated) {
+      return blocked(base, `This host is already migrated: the next restart boots ${staged.version ?? staged.imageDigest ?? ''} from ${staged.origin ?? ''}${staged.finalizationLocked ? ' (held until you restart from Vespera Updates)' : ''}. Restart to apply it.`, 'done');
+    }
+    return blocked(base, `An update is already staged (${staged.version ?? staged.imageDigest ?? ''}); restart into it or discard it first, so this migration can be undone exactly.`);
   }
   const bootedImage = imageOf(booted);
   let image: DockerReference | undefined = bootedImage;
@@ -111,12 +136,14 @@ export async function planMigration(session: FlowSession, checks: ImageChecks, r
   try {
     target = await checks.resolve(image);
   } catch (error) {
-    return blocked({ ...base, image }, failureOf(image, error).message);
+    return blocked({ ...base, image }, failureOf(image, error).message, verdictOfCode(failureOf(image, error).code) === 'unchecked' ? 'unchecked' : 'evidence');
   }
   const verification = await checks.checkResolved(target, { fresh: true });
   const withTarget = { ...base, image, target, verification };
   if (!isVerified(verification)) {
-    return blocked(withTarget, `The target ${formatDockerReference(image)} failed its signature check, so this host will not move to it: ${verification.message}`);
+    return verdictOfCode(verification.code) === 'unchecked'
+      ? blocked(withTarget, `The target ${formatDockerReference(image)} could not be checked, so this host will not move to it yet: ${verification.message}`, 'unchecked')
+      : blocked(withTarget, `The target ${formatDockerReference(image)} failed its signature check, so this host will not move to it: ${verification.message}`, 'evidence');
   }
 
   let keys: Array<{ path: string; key: PublicKeyRef }>;
@@ -168,7 +195,7 @@ async function planKeyMode(
   // the OS checks its own key, as on the way back from a temporary unverified reference.
   const current = await inspectPolicy(session.policy, base.image);
   if (current.image?.imageSigned.outcome === 'requires-signature' && current.image.attachments?.enabled) {
-    if (booted?.origin === to) return blocked(plan, 'This host already follows this image signed, and its policy already enforces it: there is nothing to migrate.');
+    if (booted?.origin === to) return blocked(plan, 'This host already follows this image signed, and its policy already enforces it: there is nothing to migrate.', 'done');
     const steps = [
       verifyStep(base),
       `The signature policy already requires a signature for this image (${current.image.why}); nothing to write.`,
@@ -180,22 +207,19 @@ async function planKeyMode(
   }
   const family = variantFamily(base.image);
   let keyPlan: KeyEnforcedPlan;
+  let choices: MigrationChoices | undefined;
   try {
     const keyText = (await readFileLimited(signingKey.path, 16 * 1024)).toString('utf8');
     const keyName = defaultKeyName(family);
     const state = await readPolicyHostState(session.policy, [keyName]);
-    keyPlan = planKeyEnforced(state, {
-      family,
-      scope: request.scope ?? 'per-variant',
-      ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}),
-      keyText,
-      keyName,
-    });
+    const keyRequest = { family, image: repositoryName(base.image), keyText, keyName };
+    choices = migrationChoices(state, { ...keyRequest, ...(request.scope ? { scope: request.scope } : {}), ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}) });
+    keyPlan = planKeyEnforced(state, { ...keyRequest, scope: request.scope ?? 'per-variant', ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}) });
   } catch (error) {
-    return blocked(plan, describeError(error));
+    return blocked({ ...plan, ...(choices ? { choices } : {}) }, describeError(error));
   }
   if (booted?.origin === to && keyPlan.changes.length === 0) {
-    return blocked({ ...plan, keyPlan }, 'This host already follows this image signed, and its policy already enforces the key: there is nothing to migrate.');
+    return blocked({ ...plan, keyPlan }, 'This host already follows this image signed, and its policy already enforces the key: there is nothing to migrate.', 'done');
   }
   const steps = [
     verifyStep(base),
@@ -206,7 +230,7 @@ async function planKeyMode(
     'Check that rpm-ostree staged exactly the verified digest.',
     'Restart to boot it, now or later.',
   ];
-  return { ...plan, keyPlan, statements: keyPlan.statements, steps, warnings: [], canRun: true };
+  return { ...plan, keyPlan, choices, statements: keyPlan.statements, steps, warnings: [], canRun: true };
 }
 
 function planAppMode(session: FlowSession, base: Targeted, booted: Deployment | undefined, modeReason: string): MigrationPlan {
@@ -240,7 +264,7 @@ async function planUnverified(
 ): Promise<MigrationPlan> {
   const to = formatRefspec(imageRefspec('unverified', base.image));
   const plan = { ...base, to, mode: 'unverified' as const, modeReason: 'A temporary return to an unverified image reference, as IMAGE-SIGNING.md describes for emergencies.' };
-  if (booted?.origin === to) return blocked(plan, 'This host already follows the unverified reference.');
+  if (booted?.origin === to) return blocked(plan, 'This host already follows the unverified reference.', 'done');
   let target: ResolvedImage | undefined;
   try {
     target = await checks.resolve(base.image);

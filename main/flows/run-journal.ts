@@ -33,6 +33,8 @@ export interface MigrationIntent {
   readonly policyBefore: string | null;
   readonly enforcementBefore: string | null;
   readonly writesPolicy: boolean;
+  /** What the policy step writes (host path and SHA-256): undoing restores over exactly these files. */
+  readonly policyWrites?: readonly { readonly hostPath: string; readonly sha256: string }[];
   readonly recordsEnforcement?: 'app' | 'none';
 }
 

@@ -11,6 +11,11 @@ import { join } from 'node:path';
 
 /** Host-wide state, created by the package (run records in runs/, sticky and writable by all). */
 export const HOST_STATE_DIR = '/var/lib/vespera-updates';
+
+/** The host state folder: /var/lib/vespera-updates, or its place under the test world's root. */
+export function hostStateDirOf(config: Config): string {
+  return config.world ? join(config.world.root, 'var', 'lib', 'vespera-updates') : HOST_STATE_DIR;
+}
 import { createTrustContext, type TrustContext } from '../trust/index.ts';
 
 export interface FlowSession {
@@ -71,7 +76,7 @@ export async function openPartialSession(options: SessionOptions = {}, requireHo
     policy: policyPaths(config.world?.etcRoot ?? '/etc'),
     helperSite: config.world ? { world: config.world } : {},
     stateDir: userStateDir(env),
-    hostStateDir: config.world ? join(config.world.root, 'var', 'lib', 'vespera-updates') : HOST_STATE_DIR,
+    hostStateDir: hostStateDirOf(config),
     now: options.now ?? (() => new Date()),
     close: async () => {
       await host?.close();

@@ -26,6 +26,9 @@ import { planRollback, rollbackPreview, runRollback } from './rollback.ts';
 import { openSession, type FlowSession } from './session.ts';
 import { UpdateWatch } from './update-watch.ts';
 import { signedBy } from './views.ts';
+import { startupHousekeeping } from './host-housekeeping.ts';
+import { HostBusyError } from './host-lock.ts';
+import { withHostRun } from './host-run.ts';
 
 export interface AutostartControl {
   get(): Promise<boolean>;
@@ -98,6 +101,7 @@ export class UiBackend implements VesperaApi {
       void this.#speak(snapshot);
     });
     this.#watch.onProgress((event) => this.#emit('operation.progress', event));
+    await startupHousekeeping(this.#session, this.#checks, (line) => this.#options.log?.(line));
     await this.#watch.start();
     if (this.#options.notifications !== false) {
       try {
@@ -214,30 +218,48 @@ export class UiBackend implements VesperaApi {
           return { ok: false, code: 'plan-expired', message: 'This plan is no longer current; review the migration again.' } satisfies OperationOutcome;
         }
         this.#plans.delete(planId);
-        const outcome = await runMigration(this.#session, this.#checks, entry.plan, (event) => this.#emit('operation.progress', event));
-        await this.#watch.refresh();
-        return migrationOutcomeView(outcome);
+        return await this.#hostRun('migrate', async () => {
+          const outcome = await runMigration(this.#session, this.#checks, entry.plan, (event) => this.#emit('operation.progress', event));
+          await this.#watch.refresh();
+          return migrationOutcomeView(outcome);
+        });
       }
       case 'rollback.preview':
         return rollbackPreview(await planRollback(this.#session, this.#checks));
-      case 'rollback.run': {
-        const outcome = await runRollback(this.#session, input, (event) => this.#emit('operation.progress', event));
-        await this.#watch.refresh();
-        return outcome;
-      }
+      case 'rollback.run':
+        return await this.#hostRun('rollback', async () => {
+          const outcome = await runRollback(this.#session, input, (event) => this.#emit('operation.progress', event));
+          await this.#watch.refresh();
+          return outcome;
+        });
       case 'host.reboot':
-        try {
-          await this.#session.host.reboot();
-          return { ok: true, message: 'Restarting.' } satisfies OperationOutcome;
-        } catch (error) {
-          return { ok: false, code: (error as { code?: string }).code ?? 'unknown', message: describeError(error) } satisfies OperationOutcome;
-        }
+        return await this.#hostRun('restart', async () => {
+          try {
+            await this.#session.host.reboot();
+            return { ok: true, message: 'Restarting.' } satisfies OperationOutcome;
+          } catch (error) {
+            return { ok: false, code: (error as { code?: string }).code ?? 'unknown', message: describeError(error) } satisfies OperationOutcome;
+          }
+        });
       case 'doctor.run':
         return await runDoctor(this.#session, this.#checks);
       case 'settings.get':
         return await this.#settings();
       case 'settings.set':
         return await this.#changeSettings(input);
+    }
+  }
+
+  /** A command that changes the host, under the host-wide lock; another run holding it is an outcome, not a crash. */
+  async #hostRun(operation: string, work: () => Promise<OperationOutcome>): Promise<OperationOutcome> {
+    try {
+      return await withHostRun(this.#session, this.#checks, operation, work, {
+        emit: (event) => this.#emit('operation.progress', event),
+        onResolved: (lines) => lines.forEach((line) => this.#options.log?.(line)),
+      });
+    } catch (error) {
+      if (error instanceof HostBusyError) return { ok: false, code: error.code, message: error.message, hostState: 'The host is as it was.' };
+      throw error;
     }
   }
 

@@ -40,6 +40,8 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // A program that never reads its input may exit before we close it: that is not an error.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');
   });
 }

@@ -5,13 +5,14 @@ import { loadConfig, type Config } from '../../shared/config.ts';
 import { readFileLimited } from '../../shared/bounded.ts';
 import { describeError } from '../../shared/errors.ts';
 import { parseDockerReference, type DockerReference } from '../../shared/image-reference.ts';
-import { runPolicyHelper } from '../../policy/helper-client.ts';
+import { PolicyHelperError, runPolicyHelper, type HelperReply } from '../../policy/helper-client.ts';
 import { policyPaths, readPolicyHostState } from '../../policy/host-files.ts';
-import { appEnforcedStatement, checkFamily, defaultKeyName, helperPlanOf, planKeyEnforced, type HelperPlan, type KeyEnforcedPlan } from '../../policy/plan.ts';
+import { appEnforcedStatement, checkFamily, defaultKeyName, helperPlanOf, planKeyEnforced, PlanError, type HelperPlan, type KeyEnforcedPlan } from '../../policy/plan.ts';
 import { parseHelperPlan } from '../../policy/policy-transaction.ts';
 import { inspectPolicy, type PolicyReport } from '../../policy/policy-report.ts';
 import { MAX_KEY_CHARS } from '../../policy/public-key.ts';
 import { parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
+import { confirm, FLOW_EXIT, refuse } from '../terminal.ts';
 
 /** Exit code of `policy show` when policy.json (or registries.d) would not load. */
 export const EXIT_POLICY_INVALID = 3;
@@ -27,13 +28,18 @@ const HELP = `usage: vespera-updates policy <show|plan|apply|restore> [options]
       IMAGE_REF is ghcr.io/OWNER/IMAGE[:TAG], optionally with an ostree-image-signed:docker://
       or ostree-unverified-registry: prefix. Exit code 3: the policy or registries.d does not load.
 
-  policy plan --mode key --key FILE [--family REPO,REPO...] [--scope per-variant|namespace]
-              [--default reject|keep] [--key-name NAME] [--replace] [--json]
+  policy plan --mode key --key FILE [--family REPO,REPO...] [--scope image|per-variant|namespace]
+              [--image REPO] [--default reject|keep] [--key-name NAME] [--replace] [--json]
       The changes key-enforced mode makes, as a unified diff, and what they mean. Nothing is written.
       --family   the repositories (default: the config family with exact image names)
-      --scope    one rule per repository (default) or one for their common namespace
-      --default  reject (needed when today's default is insecureAcceptAnything) or keep
+      --scope    per-variant: one rule per repository of the family (default); image: one rule for
+                 the --image REPO only; namespace: one rule for their common namespace
+      --default  reject: the global default becomes reject and each transport keeps today's
+                 behaviour through a catch-all "" rule (needed when today's default is
+                 insecureAcceptAnything); keep: leave the default as it is
       --replace  replace existing accept-anything rules for the same scopes (kept in the backup)
+      A plan only ever tightens: it refuses a rule that would let through images a broader rule
+      or the default refuses today.
   policy plan --mode app [--family ...]
       Why app-enforced mode writes no policy: no policy can express a GitHub keyless identity.
 
@@ -41,8 +47,10 @@ const HELP = `usage: vespera-updates policy <show|plan|apply|restore> [options]
       Makes the planned changes through the privileged helper (pkexec asks for a password). FILE
       is the output of \`policy plan --json\`, applied only if the files did not change since.
 
-  policy restore [BACKUP-ID] [--json]
-      Without an id, lists the backups; with one, puts those files back (itself undoable).
+  policy restore [BACKUP-ID] [--yes] [--json]
+      Without an id, lists the backups; with one, puts those files back (itself undoable). When the
+      backup's policy is looser than today's, it says what would be let through and asks first;
+      --yes restores it anyway without asking. Exit code 4: not confirmed.
 
 Paths are under /etc, or the test world's etc root when the config has a world section.`;
 
@@ -51,6 +59,7 @@ const PLAN_OPTIONS = {
   key: { type: 'string' },
   family: { type: 'string' },
   scope: { type: 'string' },
+  image: { type: 'string' },
   default: { type: 'string' },
   'key-name': { type: 'string' },
   replace: { type: 'boolean' },
@@ -92,7 +101,7 @@ function renderReport(report: PolicyReport, prefix: string | undefined): string 
     lines.push(`${r.dir}: loads (${r.files.length} file${r.files.length === 1 ? '' : 's'}).`);
     for (const w of r.warnings) lines.push(`  warning, ${w.file}${w.line !== undefined ? ` line ${w.line}` : ''}: ${w.message}`);
   } else {
-    lines.push(`${r.dir}: INVALID.`, `  ${r.error.message}`);
+    lines.push(`${r.dir}: ${r.error.code === 'registries-unsupported' ? 'NOT READ (Vespera Updates cannot tell what it means)' : 'INVALID'}.`, `  ${r.error.message}`);
   }
   const image = report.image;
   if (image) {
@@ -166,7 +175,8 @@ async function makePlan(values: PlanValues, io: CommandIO, command: string): Pro
   if (mode === 'app') return { config, app: appEnforcedStatement(checkFamily(chosen.family), chosen.repository) };
   const keyFile = values.key ?? chosen.key;
   if (!keyFile) throw new UsageError(`${command}: --key FILE is needed: the publisher's cosign public key (cosign.pub)`);
-  if (values.scope !== undefined && values.scope !== 'per-variant' && values.scope !== 'namespace') throw new UsageError(`${command}: --scope is per-variant or namespace`);
+  if (values.scope !== undefined && values.scope !== 'image' && values.scope !== 'per-variant' && values.scope !== 'namespace') throw new UsageError(`${command}: --scope is image, per-variant or namespace`);
+  if (values.image !== undefined && values.scope !== 'image') throw new UsageError(`${command}: --image goes with --scope image`);
   if (values.default !== undefined && values.default !== 'reject' && values.default !== 'keep') throw new UsageError(`${command}: --default is reject or keep`);
   let keyText: string;
   try {
@@ -177,15 +187,22 @@ async function makePlan(values: PlanValues, io: CommandIO, command: string): Pro
   const family = checkFamily(chosen.family);
   const keyName = values['key-name'] ?? defaultKeyName(family);
   const state = await readPolicyHostState(policyPaths(etcRootOf(config)), [keyName]);
-  const plan = planKeyEnforced(state, {
-    family,
-    scope: (values.scope) ?? 'per-variant',
-    ...(values.default ? { default: values.default } : {}),
-    keyText,
-    keyName,
-    ...(values.replace ? { replace: true } : {}),
-  });
-  return { config, plan };
+  try {
+    const plan = planKeyEnforced(state, {
+      family,
+      scope: values.scope ?? 'per-variant',
+      ...(values.image ? { image: values.image } : {}),
+      ...(values.default ? { default: values.default } : {}),
+      keyText,
+      keyName,
+      ...(values.replace ? { replace: true } : {}),
+    });
+    return { config, plan };
+  } catch (error) {
+    // The planner words the way out for the app too; at the command line, name the option that takes it.
+    if (error instanceof PlanError && error.cliHint) throw new PlanError(error.code, `${error.message} (${error.cliHint})`, { cause: error });
+    throw error;
+  }
 }
 
 function planJson(plan: KeyEnforcedPlan): unknown {
@@ -257,11 +274,31 @@ async function applyCommand(argv: string[], io: CommandIO): Promise<number> {
   return 0;
 }
 
+/**
+ * Restores a backup; one whose policy is looser than today's is shown first and restored only once the
+ * person confirms (or gave --yes), with the helper's consent for exactly the files it looked at.
+ */
+async function restoreWithConsent(config: Config, id: string, io: CommandIO, values: { yes?: boolean; json?: boolean }): Promise<HelperReply | number> {
+  try {
+    return await runPolicyHelper(config, 'restore', { backupId: id });
+  } catch (error) {
+    if (!(error instanceof PolicyHelperError) || error.code !== 'helper-restore-loosens' || !error.consent) throw error;
+    const loosenings = error.loosenings ?? [];
+    if (!values.json) io.stderr.write(`Restoring backup ${id} would loosen the signature policy:\n${loosenings.map((l) => `  - ${l}\n`).join('')}`);
+    if (!values.yes && !(await confirm(io, 'Restore it anyway?'))) {
+      const message = process.stdin.isTTY ? 'Not restored: you did not confirm. Nothing was changed.' : 'Not restored, nothing was changed: it loosens the policy; confirm with --yes when not at a terminal.';
+      return refuse(io, values.json === true, FLOW_EXIT.declined, { code: 'not-confirmed', message, loosenings });
+    }
+    return await runPolicyHelper(config, 'restore', { backupId: id, looseningConfirmed: error.consent });
+  }
+}
+
 async function restoreCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs('policy restore', argv, { json: { type: 'boolean' } }, { max: 1 });
+  const { values, positionals } = parseCommandArgs('policy restore', argv, { json: { type: 'boolean' }, yes: { type: 'boolean' } }, { max: 1 });
   const config = await loadConfig(io.env);
   const id = positionals[0];
-  const reply = id === undefined ? await runPolicyHelper(config, 'backups') : await runPolicyHelper(config, 'restore', { backupId: id });
+  const reply = id === undefined ? await runPolicyHelper(config, 'backups') : await restoreWithConsent(config, id, io, values);
+  if (typeof reply === 'number') return reply;
   if (values.json) writeJson(io, id === undefined ? reply.backups ?? [] : reply);
   else if (id === undefined) {
     const backups = reply.backups ?? [];
