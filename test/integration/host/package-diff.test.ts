@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHost, type Deployment, type HostClient, type PackageDiffEntry } from '../../../main/host/index.ts';
 import { CURRENT, NEWER, OLD } from '../../world/catalog.ts';
+import { buildImage } from '../../world/oci.ts';
 import { releasePackages, type RpmPackage } from '../../world/packages.ts';
 import { hostOf } from '../../support/host.ts';
 import { startWorld, type World } from '../../world/world.ts';
@@ -97,5 +98,23 @@ describe('package changes between deployments (GetDeploymentsRpmDiff)', () => {
     // Nothing of the catalog's own newer build leaks in: the answer is this image's content.
     expect(changes.has('fastfetch')).toBe(false);
     expect(NEWER.version).not.toBe(release.version);
+  });
+
+  it('deploys an image without an rpm database, and says so when asked to compare it', async () => {
+    const bare = buildImage({
+      format: 'oci-manifest',
+      platforms: [{ os: 'linux', architecture: 'amd64' }],
+      labels: { 'org.opencontainers.image.version': '42.20261201.0', 'ostree.bootable': 'true' },
+      created: '2026-12-01T04:00:00Z',
+      layers: [{ 'usr/lib/os-release': 'NAME="Vespera"\n' }],
+    });
+    await world.images.pusher.pushImage(NVIDIA, bare, ['latest']);
+    expect((await (await client.stageUpdate()).done).ok).toBe(true);
+    const staged = client.state.staged as Deployment;
+    expect(staged.version).toBe('42.20261201.0');
+    await expect(client.deploymentsRpmDiff(booted(), staged)).rejects.toMatchObject({
+      code: 'unknown',
+      message: `rpm-ostreed could not compare the packages of two deployments: Failed to load package list: No rpm database in commit ${staged.checksum}`,
+    });
   });
 });
