@@ -117,13 +117,9 @@ export async function takeHostLock(hostStateDir: string, operation: string, opti
   }
 }
 
-/** Who holds the lock now, without taking it; undefined when nobody does. */
+/** Who holds the lock now, without taking it (only asking, so no run is ever turned away); undefined when nobody does. */
 export async function hostLockHolder(hostStateDir: string): Promise<LockHolder | undefined> {
-  const name = lockName(hostStateDir);
-  const probe = await bind(name, { operation: 'probe', pid: process.pid, uid: process.getuid?.() ?? -1, since: new Date().toISOString() });
-  if (probe) {
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    return undefined;
-  }
-  return (await askHolder(name)) ?? { operation: 'an unknown run', pid: 0, uid: -1, since: '' };
+  return await askHolder(lockName(hostStateDir));
 }
+
+export { describeHolder };

@@ -43,6 +43,10 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** What a host observation means for the outcome, in one sentence. */
 function where(observation: HostObservation): string {
   return observation.sentence;
@@ -110,12 +114,13 @@ export async function runMigration(session: FlowSession, checks: ImageChecks, pl
   /** Undoes every step done, then looks at the host; the observation decides what is said. */
   const undoAll = async (code: string, cause: string, interrupted = false): Promise<MigrationOutcome> => {
     step('Undoing the migration');
-    const problems = await undoMigration(session, journal.record, emit);
+    const { undone: steps, problems } = await undoMigration(session, journal.record, emit);
     const seen = await observeMigration(session, checks, intent);
     const undone = seen.state === 'as-before';
     if (undone && problems.length === 0) await journal.finish();
     const lead = interrupted ? 'Interrupted' : 'The migration failed';
-    const message = `${lead}: ${cause} ${problems.length > 0 ? `Undoing it partly failed: ${problems.join('; ')}. ` : ''}${where(seen)}${undone ? '' : ' The next run of Vespera Updates will try to finish undoing it.'}`;
+    const didUndo = steps.length > 0 ? `${capitalise(steps.join(', '))}. ` : '';
+    const message = `${lead}: ${cause} ${didUndo}${problems.length > 0 ? `Undoing it partly failed: ${problems.join('; ')}. ` : ''}${where(seen)}${undone ? '' : ' The next run of Vespera Updates will try to finish undoing it.'}`;
     return { ok: false, code, message, hostState: undone ? 'as-before' : 'unknown', ...base, ...(interrupted ? { interrupted } : {}) };
   };
   const interruptedAfter = (what: string): Promise<MigrationOutcome> | undefined =>

@@ -95,10 +95,11 @@ export async function observeMigration(session: FlowSession, checks: ImageChecks
   return { state: 'partial', code: code ?? 'unknown', sentence: `The host is neither as it was nor as planned: ${left.join('; ')}${changed.length > 0 ? ` (now: ${changed.join(', ')})` : ''}.` };
 }
 
-/** Undoes what the record says the run did (and what the host shows it did); returns what could not be undone. */
-export async function undoMigration(session: FlowSession, record: RunRecord, emit: ProgressListener = () => {}): Promise<string[]> {
+/** Undoes what the record says the run did (and what the host shows it did): what was undone, and what could not be. */
+export async function undoMigration(session: FlowSession, record: RunRecord, emit: ProgressListener = () => {}): Promise<{ undone: string[]; problems: string[] }> {
   const intent = record.intent as MigrationIntent;
   const problems: string[] = [];
+  const undone: string[] = [];
   const step = (name: string): void => emit({ operation: 'migrate', step: name });
 
   if (runsStaged(session, intent)) {
@@ -106,6 +107,7 @@ export async function undoMigration(session: FlowSession, record: RunRecord, emi
     try {
       const outcome = await (await session.host.cleanup(['pending-deploy'])).done;
       if (!outcome.ok) problems.push(`the staged deployment could not be removed (${outcome.error.message}); discard it with: rpm-ostree cleanup -p`);
+      else undone.push('the staged deployment was removed');
     } catch (error) {
       problems.push(`the staged deployment could not be removed (${describeError(error)}); discard it with: rpm-ostree cleanup -p`);
     }
@@ -115,6 +117,7 @@ export async function undoMigration(session: FlowSession, record: RunRecord, emi
     const back = intent.recordsEnforcement === 'app' ? 'none' : 'app';
     try {
       await runPolicyHelper(session.helperSite, 'enforce', { enforce: { repository: intent.repository, mode: back } });
+      undone.push('the enforcement record was put back');
     } catch (error) {
       problems.push(`the enforcement record could not be put back (${describeError(error)}); run: vespera-updates migrate again, or ask an administrator to fix /etc/vespera-updates/enforcement.json`);
     }
@@ -131,9 +134,10 @@ export async function undoMigration(session: FlowSession, record: RunRecord, emi
       // looser policy it replaced, but only over the files exactly as this run wrote them.
       const consent = intent.policyWrites ? restoreConsentOfHashes(backup, intent.policyWrites) : undefined;
       await runPolicyHelper(session.helperSite, 'restore', { backupId: backup, ...(consent ? { looseningConfirmed: consent } : {}) });
+      undone.push('the previous signature policy was put back');
     } catch (error) {
       problems.push(`the previous signature policy could not be put back (${describeError(error)})${backup ? `; restore it with: vespera-updates policy restore ${backup}` : '; list the backups with: vespera-updates policy restore'}`);
     }
   }
-  return problems;
+  return { undone, problems };
 }

@@ -14,6 +14,7 @@ import { observeMigration, undoMigration } from './migration-undo.ts';
 import type { ProgressListener } from './progress.ts';
 import { markResolved, unfinishedRuns, type MigrationIntent, type RollbackIntent, type RunRecord } from './run-journal.ts';
 import type { FlowSession } from './session.ts';
+import { describeHolder, hostLockHolder } from './host-lock.ts';
 
 /** How long the next run waits for rpm-ostree to finish a transaction the interrupted run started. */
 const TRANSACTION_WAIT_MS = 10 * 60_000;
@@ -60,7 +61,7 @@ async function resolveMigration(session: FlowSession, checks: ImageChecks, recor
     }
   }
   emit({ operation: 'migrate', step: 'Undoing an interrupted migration' });
-  const problems = await undoMigration(session, record, emit);
+  const { problems } = await undoMigration(session, record, emit);
   seen = await observeMigration(session, checks, intent);
   if (seen.state === 'as-before' && problems.length === 0) return { resolved: true, line: `${what} was left half done; it was undone. ${seen.sentence}` };
   return { resolved: false, line: `${what} was left half done, and undoing it did not complete${problems.length > 0 ? `: ${problems.join('; ')}` : ''}. ${seen.sentence}` };
@@ -91,8 +92,11 @@ export async function resolveUnfinishedRuns(session: FlowSession, checks: ImageC
   return lines;
 }
 
-/** What status shows without changing anything: the unfinished runs a changing run would resolve. */
+/** What status shows without changing anything: a run under way, or the unfinished runs a changing run would resolve. */
 export async function describeUnfinishedRuns(session: FlowSession): Promise<string[]> {
+  const holder = await hostLockHolder(session.hostStateDir);
+  if (holder?.pid === process.pid) return [];
+  if (holder) return [`Another Vespera Updates run is changing this host now: ${describeHolder(holder)}. What it does shows here when it has finished.`];
   return (await unfinishedRuns(session.hostStateDir)).map(
     ({ record }) =>
       `An interrupted ${record.intent.kind === 'migrate' ? `migration to ${(record.intent).to}` : 'rollback'} (${started(record)}) is unfinished; the next run of Vespera Updates that changes the host (the app, or vespera-updates migrate, rollback or check --stage) finishes or undoes it.`,

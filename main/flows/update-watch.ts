@@ -13,6 +13,7 @@ import { UpdateChanges } from './changes.ts';
 import { enforcementOf, type Enforcement } from './enforcement.ts';
 import { buildSnapshot, plainRestartTarget } from './classification.ts';
 import { HostBusyError } from './host-lock.ts';
+import { describeUnfinishedRuns } from './unfinished-runs.ts';
 import { withHostRun } from './host-run.ts';
 import { failureOf, imageOf, type Expectation, type ImageChecks, type ResolvedImage } from './image-checks.ts';
 import { followTransaction, type ProgressListener } from './progress.ts';
@@ -51,6 +52,7 @@ export class UpdateWatch {
   #record: { record: HostEnforcement; problem?: string } = { record: NO_ENFORCEMENT };
   /** What the host-wide automatic-updates service decided last (root-written, shown as a notice). */
   #automaticRun: AutomaticRunRecord | undefined;
+  #unfinished: readonly string[] = [];
   #enforcement: Enforcement | undefined;
   #nextEnforcement: Enforcement | undefined;
   readonly #memory: VerdictMemory;
@@ -155,6 +157,7 @@ export class UpdateWatch {
     const host = this.#session.host.state;
     this.#record = await readHostEnforcement(this.#session.policy);
     this.#automaticRun = await readAutomaticRunRecord(automaticRunRecordPath(this.#session));
+    this.#unfinished = await describeUnfinishedRuns(this.#session);
     this.#enforcement = await enforcementOf(host.booted, this.#session.policy, this.#record.record);
     const next = plainRestartTarget(host);
     const nextDiffers = next !== undefined && next.id !== host.booted?.id && next.origin !== host.booted?.origin;
@@ -494,6 +497,7 @@ export class UpdateWatch {
       available: this.available,
       lastCheck: this.#lastCheck,
       ...(this.#record.problem ? { recordProblem: this.#record.problem } : {}),
+      unfinishedRuns: this.#unfinished,
       operation: this.#operation,
     });
     return this.#changes.annotate(snapshot, this.#session.host.state);

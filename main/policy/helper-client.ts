@@ -95,7 +95,8 @@ export async function runPolicyHelper(config: HelperSite, verb: HelperVerb, opti
   ];
   const cmd = helperCommand(config, verb, extra);
   const env = { ...process.env };
-  delete env.VESPERA_POLICY_HELPER_FAULT;
+  // Test-only faults reach a helper working on a test world's root (it honours them only with --root).
+  if (!config.world) delete env.VESPERA_POLICY_HELPER_FAULT;
   const child = spawn(cmd.command, cmd.args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);

@@ -6,7 +6,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { collectLimited, withTimeout } from '../shared/bounded.ts';
 import { describeError } from '../shared/errors.ts';
-import { diskPathOf, policyPaths, type PlanTarget } from './host-files.ts';
+import { diskPathOf, policyPaths, type HelperTarget } from './host-files.ts';
 import { setAutomaticUpdates } from './automatic-updates-helper.ts';
 import { applyPlan, exitCodeOf, HELPER_EXIT, HelperError, listBackups, recordEnforcement, restoreBackup, type HelperContext } from './policy-transaction.ts';
 import type { WriteFaults } from './safe-files.ts';
@@ -142,10 +142,24 @@ function faultsFrom(spec: string | undefined, root: string): WriteFaults | undef
   const paths = policyPaths(join(root, 'etc'));
   const matches = (path: string): boolean => {
     if (targetKind === 'key') return path.startsWith(`${paths.keyDir}/`);
-    const target: PlanTarget | undefined = targetKind === 'policy' ? { kind: 'policy' } : targetKind === 'registries' ? { kind: 'registries' } : undefined;
+    const target: HelperTarget | undefined =
+      targetKind === 'policy' ? { kind: 'policy' } : targetKind === 'registries' ? { kind: 'registries' } : targetKind === 'enforcement' ? { kind: 'enforcement' } : undefined;
     return target !== undefined && diskPathOf(paths, target) === path;
   };
   switch (kind) {
+    case 'pause-until-released': {
+      // A test holds the helper in the middle of its step: it says so in ROOT/helper-paused and waits
+      // until ROOT/helper-released exists; once released, later runs (an undo) do not pause again.
+      const released = join(root, 'helper-released');
+      const exists = async (path: string): Promise<boolean> => (await stat(path).catch(() => undefined)) !== undefined;
+      return {
+        beforeRename: async (path) => {
+          if (!matches(path) || (await exists(released))) return;
+          await writeFile(join(root, 'helper-paused'), `${process.pid}\n`);
+          for (let waited = 0; waited < 120_000 && !(await exists(released)); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+        },
+      };
+    }
     case 'pause-before-rename':
       return {
         beforeRename: async (path) => {
@@ -197,6 +211,9 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<Ver
 
 async function main(): Promise<number> {
   process.umask(0o022);
+  // Ctrl-C reaches every process of the terminal's job, this one too: the helper finishes its step
+  // (it is short, and its own backup puts everything back if it fails) rather than stop half-way.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});
   const argv = process.argv.slice(2);
   const json = argv.includes('--json');
   try {

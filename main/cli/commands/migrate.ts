@@ -121,6 +121,7 @@ async function migrate(
   endProgress(io, json);
   if (json) writeJson(io, { ...outcome, plan: migrationPreview(plan) });
   else io.stdout.write(`${outcome.message}\n`);
-  if (interruptedBy) return SIGNAL_EXIT[interruptedBy];
+  // Interrupted and undone: the status a shell gives a program the signal stopped. Finished anyway: done.
+  if (interruptedBy && !outcome.ok) return SIGNAL_EXIT[interruptedBy];
   return outcome.ok ? EXIT.ok : EXIT.failure;
 }

@@ -96,6 +96,6 @@ async function rollback(
   }
   if (json) writeJson(io, { ...outcome, rebooted, preview });
   else io.stdout.write(`${outcome.message}${rebooted ? ' Restarting.' : ''}\n`);
-  if (interruptedBy) return SIGNAL_EXIT[interruptedBy];
+  if (interruptedBy && !outcome.ok) return SIGNAL_EXIT[interruptedBy];
   return outcome.ok ? EXIT.ok : EXIT.failure;
 }

@@ -94,7 +94,7 @@ describe('vespera-updates migrate', () => {
     expect(code).toBe(1);
     expect(json).toMatchObject({ ok: false, mode: 'key-enforced', hostState: 'as-before' });
     expect(json.message).toMatch(/connection refused/);
-    expect(json.message).toMatch(/previous signature policy was put back; the host is exactly as it was/);
+    expect(json.message).toMatch(/The previous signature policy was put back\. The host is exactly as it was: nothing is staged, and policy\.json and the enforcement record are unchanged\.$/);
     expect(readFileSync(policyFile).equals(policyBefore)).toBe(true);
     expect(existsSync(join(w.etcRoot, 'pki', 'containers', 'acme-vespera.pub'))).toBe(false);
     expect(existsSync(join(w.etcRoot, 'containers', 'registries.d', 'vespera-updates.yaml'))).toBe(false);
