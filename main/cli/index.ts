@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
 import { closeTerminal } from './terminal.ts';
 import { automaticUpdatesCommand } from './commands/automatic-updates.ts';
+import { changesCommand } from './commands/changes.ts';
 import { applyCommand, checkCommand } from './commands/check.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { imageSetupCommand } from './commands/image-setup.ts';
@@ -21,6 +22,7 @@ import { verifyCommand } from './commands/verify.ts';
 const COMMANDS: readonly Command[] = [
   statusCommand,
   checkCommand,
+  changesCommand,
   applyCommand,
   migrateCommand,
   rollbackCommand,

@@ -1,12 +1,13 @@
 // Guided rollback: what the host boots now against what it would roll back to (versions, dates,
-// references, digests, the target's signature checked again now), a staged update that blocks it
-// offered for removal first, then the rollback itself; the restart is the user's call.
+// references, digests, the target's signature checked again now, package and source changes), a staged
+// update that blocks it offered for removal first, then the rollback itself; the restart is the user's call.
 
-import type { OperationOutcome, RollbackPreview } from '../../preload/contract.ts';
+import type { ChangesView, OperationOutcome, RollbackPreview } from '../../preload/contract.ts';
 import { plainRestartTarget } from './classification.ts';
 import { RunJournal } from './run-journal.ts';
 import { HostError, type Deployment } from '../host/index.ts';
 import { describeError } from '../shared/errors.ts';
+import { changesBetween } from './changes.ts';
 import type { ImageChecks } from './image-checks.ts';
 import { followTransaction, type ProgressListener } from './progress.ts';
 import type { FlowSession } from './session.ts';
@@ -17,6 +18,8 @@ export interface RollbackPlan {
   readonly target?: Deployment;
   readonly staged?: Deployment;
   readonly checks: ReadonlyMap<string, CheckState>;
+  /** From the booted deployment to the rollback target (rpm-ostree's package diff, the certificates' source). */
+  readonly changes?: ChangesView;
   readonly canRun: boolean;
   readonly blockedBy?: string;
 }
@@ -29,11 +32,21 @@ export async function planRollback(session: FlowSession, checks: ImageChecks): P
     const result = await checks.checkDeployment(d, { fresh: d === state.rollback });
     results.set(d.id, result ? { status: 'done', result, at: session.now() } : { status: 'not-applicable', why: 'Not a registry image: its signature is checked by ostree, not by Vespera Updates.' });
   }
+  const changes =
+    state.booted && state.rollback && state.daemon === 'running'
+      ? await changesBetween(
+          session.host,
+          session.config.changes.headline,
+          { deployment: state.booted, signature: signatureView(results.get(state.booted.id)) },
+          { deployment: state.rollback, signature: signatureView(results.get(state.rollback.id)) },
+        )
+      : undefined;
   const base = {
     ...(state.booted ? { booted: state.booted } : {}),
     ...(state.rollback ? { target: state.rollback } : {}),
     ...(state.staged ? { staged: state.staged } : {}),
     checks: results,
+    ...(changes ? { changes } : {}),
   };
   if (state.daemon !== 'running') return { ...base, canRun: false, blockedBy: 'rpm-ostreed is not running; start it (systemctl start rpm-ostreed) and try again.' };
   if (state.activeTransaction) return { ...base, canRun: false, blockedBy: `rpm-ostree is busy (${state.activeTransaction.method}); wait until it has finished.` };
@@ -48,6 +61,7 @@ export function rollbackPreview(plan: RollbackPlan): RollbackPreview {
     ...(plan.booted ? { booted: view(plan.booted, 'booted') } : { booted: { id: '', role: 'booted', transport: 'other', pinned: false, finalizationLocked: false, signature: { status: 'not-checked' } } }),
     ...(plan.target ? { target: view(plan.target, 'rollback') } : {}),
     ...(plan.staged ? { blockedByStaged: view(plan.staged, 'staged') } : {}),
+    ...(plan.changes ? { changes: plan.changes } : {}),
     canRun: plan.canRun && !plan.staged,
     ...(plan.blockedBy ? { blockedBy: plan.blockedBy } : plan.staged ? { blockedBy: 'A staged update blocks the rollback: discard it first.' } : {}),
   };

@@ -164,7 +164,11 @@ export class UiBackend implements VesperaApi {
     const update = snapshot.update;
     if (update && isSha256Digest(update.digest)) {
       if (update.state === 'ready' && update.signature.status === 'verified') {
-        await notifier.notify({ kind: 'update-ready', digest: update.digest, version: update.version ?? update.digest, signedBy: signedBy(update.signature) });
+        // The notice names the headline package changes: it goes out once rpm-ostree has answered.
+        const packages = update.changes?.packages;
+        if (packages?.status === 'loading') return;
+        const changes = packages?.status === 'listed' ? packages.summary : undefined;
+        await notifier.notify({ kind: 'update-ready', digest: update.digest, version: update.version ?? update.digest, signedBy: signedBy(update.signature), ...(changes ? { changes } : {}) });
         return;
       }
       if (update.state === 'failed') {

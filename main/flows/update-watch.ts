@@ -9,6 +9,7 @@ import { repositoryName, type DockerReference } from '../shared/image-reference.
 import { isVerified, verdictOfCode } from '../trust/index.ts';
 import { NO_ENFORCEMENT, readHostEnforcement, type HostEnforcement } from '../policy/host-enforcement.ts';
 import { automaticRunRecordPath, noticeOfAutomaticRun, readAutomaticRunRecord, type AutomaticRunRecord } from './automatic-run-record.ts';
+import { UpdateChanges } from './changes.ts';
 import { enforcementOf, type Enforcement } from './enforcement.ts';
 import { buildSnapshot, plainRestartTarget } from './classification.ts';
 import { HostBusyError } from './host-lock.ts';
@@ -46,6 +47,8 @@ export class UpdateWatch {
   readonly #snapshotListeners = new Set<(s: StatusSnapshot) => void>();
   readonly #progressListeners = new Set<ProgressListener>();
   readonly #autoStaged = new Set<string>();
+  /** Package and source changes of the update, fetched as soon as something is staged. */
+  readonly #changes: UpdateChanges;
   #record: { record: HostEnforcement; problem?: string } = { record: NO_ENFORCEMENT };
   /** What the host-wide automatic-updates service decided last (root-written, shown as a notice). */
   #automaticRun: AutomaticRunRecord | undefined;
@@ -67,6 +70,13 @@ export class UpdateWatch {
     this.#checks = checks;
     this.#options = options;
     this.#memory = new VerdictMemory(session.stateDir);
+    this.#changes = new UpdateChanges(session.host, session.config.changes.headline, {
+      changed: () => this.#publish(),
+      track: (work) => {
+        this.#pending.add(work);
+        void work.finally(() => this.#pending.delete(work));
+      },
+    });
   }
 
   /** Reads the state, starts the first checks, and follows the host from then on. */
@@ -161,6 +171,7 @@ export class UpdateWatch {
     }
     const avail = this.#available?.resolved;
     if (avail && [host.booted?.imageDigest, host.staged?.imageDigest].includes(avail.platformDigest)) this.#available = undefined;
+    this.#changes.follow(host);
     this.#publish();
     this.#maybeAutoStage(host);
   }
@@ -477,7 +488,7 @@ export class UpdateWatch {
   }
 
   #buildFromHost(): StatusSnapshot {
-    return buildSnapshot({
+    const snapshot = buildSnapshot({
       host: this.#session.host.state,
       enforcement: this.#enforcement,
       nextEnforcement: this.#nextEnforcement,
@@ -489,6 +500,7 @@ export class UpdateWatch {
       unfinishedRuns: this.#unfinished,
       operation: this.#operation,
     });
+    return this.#changes.annotate(snapshot, this.#session.host.state);
   }
 }
 

@@ -80,6 +80,7 @@ function settingName(key: string): string {
     'updates.automatic-staging': 'automatic staging',
     'reminders.ready-every': 'reminders of a ready update',
     'reminders.failure-every': 'reminders of a failed check',
+    'changes.headline': 'headline packages',
     world: 'test world',
   };
   return names[key] ?? key;

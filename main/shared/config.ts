@@ -40,6 +40,13 @@ export interface FamilySettings {
   readonly workflowRef?: string;
 }
 
+/** Packages shown first wherever package changes appear, under one label (`NVIDIA` for its driver packages). */
+export interface HeadlineGroup {
+  readonly label: string;
+  /** Package names; a trailing `*` matches any suffix (`kmod-nvidia*`). */
+  readonly packages: readonly string[];
+}
+
 export interface Config {
   readonly registries: readonly RegistrySettings[];
   readonly trust: {
@@ -58,6 +65,10 @@ export interface Config {
     /** At most one reminder about a failed verification per this many ms. */
     readonly failureEveryMs: number;
   };
+  readonly changes: {
+    /** Headline packages, in the order they are listed and named in one-line summaries. */
+    readonly headline: readonly HeadlineGroup[];
+  };
   /** Present only in the test world and the demo: where its /etc and files live. */
   readonly world?: { readonly root: string; readonly etcRoot: string };
   /** The files this configuration was read from, in order. */
@@ -73,12 +84,27 @@ export class ConfigError extends CodedError<'config-invalid' | 'config-unreadabl
 const BUILT_IN: SettingSource = { layer: 'built-in' };
 
 const DAY = 86_400_000;
+
+/** What people ask about first when an image updates: the kernel, the GPU driver, graphics, init, the shell. */
+export const DEFAULT_HEADLINE: readonly HeadlineGroup[] = [
+  { label: 'kernel', packages: ['kernel', 'kernel-core', 'kernel-modules*'] },
+  {
+    label: 'NVIDIA',
+    packages: ['nvidia-driver', 'nvidia-driver-*', 'kmod-nvidia*', 'akmod-nvidia*', 'nvidia-kmod-common', 'nvidia-settings', 'nvidia-persistenced', 'nvidia-modprobe', 'xorg-x11-drv-nvidia*'],
+  },
+  { label: 'mesa', packages: ['mesa-dri-drivers', 'mesa-*'] },
+  { label: 'systemd', packages: ['systemd', 'systemd-*'] },
+  { label: 'GNOME Shell', packages: ['gnome-shell'] },
+  { label: 'Plasma', packages: ['plasma-workspace'] },
+];
+
 export const DEFAULT_CONFIG: Config = {
   registries: [{ host: 'ghcr.io', insecure: false, githubPackages: true }],
   trust: {},
   families: [],
   updates: { automaticStaging: false },
   reminders: { readyEveryMs: 3 * DAY, failureEveryMs: DAY },
+  changes: { headline: DEFAULT_HEADLINE },
   sources: [],
   files: [],
   provenance: {
@@ -87,6 +113,7 @@ export const DEFAULT_CONFIG: Config = {
     'updates.automatic-staging': BUILT_IN,
     'reminders.ready-every': BUILT_IN,
     'reminders.failure-every': BUILT_IN,
+    'changes.headline': BUILT_IN,
   },
 };
 
@@ -136,6 +163,7 @@ export interface ConfigLayer {
   families?: FamilySettings[];
   updates?: { automaticStaging?: boolean };
   reminders?: { readyEveryMs?: number; failureEveryMs?: number };
+  changes?: { headline?: HeadlineGroup[] };
   world?: { root: string; etcRoot: string };
   source: string;
   /** `user`: checked against the layers below (may add, never loosen); default `system`. */
@@ -153,6 +181,7 @@ function settingsOf(layer: ConfigLayer): string[] {
     ...(layer.updates?.automaticStaging !== undefined ? ['updates.automatic-staging'] : []),
     ...(layer.reminders?.readyEveryMs !== undefined ? ['reminders.ready-every'] : []),
     ...(layer.reminders?.failureEveryMs !== undefined ? ['reminders.failure-every'] : []),
+    ...(layer.changes?.headline !== undefined ? ['changes.headline'] : []),
     ...(layer.world ? ['world'] : []),
   ];
 }
@@ -179,6 +208,8 @@ export function mergeConfig(base: Config, layer: ConfigLayer): Config {
     families: user ? [...base.families, ...(layer.families ?? [])] : [...(layer.families ?? []), ...base.families],
     updates: { ...base.updates, ...layer.updates },
     reminders: { ...base.reminders, ...layer.reminders },
+    // A display preference: the later file's list replaces the one below.
+    changes: { ...base.changes, ...layer.changes },
     ...(world ? { world } : {}),
     sources: [...base.sources, layer.source],
     files: [...base.files, { path: layer.source, layer: user ? 'user' : 'system' }],
@@ -320,7 +351,7 @@ export function parseConfigText(text: string, source: string, options: ParseOpti
     if (line !== undefined) at[key] = line;
   };
   if (doc.contents === null) return layer;
-  const top = r.keys([], ['registries', 'trust', 'families', 'updates', 'reminders', 'world']);
+  const top = r.keys([], ['registries', 'trust', 'families', 'updates', 'reminders', 'changes', 'world']);
 
   if (top.has('registries')) {
     layer.registries = Array.from({ length: r.list(['registries']) }, (_, i) => {
@@ -390,6 +421,13 @@ export function parseConfigText(text: string, source: string, options: ParseOpti
     };
     for (const key of ['ready-every', 'failure-every']) if (keys.has(key)) record(`reminders.${key}`, ['reminders', key]);
   }
+  if (top.has('changes')) {
+    const keys = r.keys(['changes'], ['headline']);
+    if (keys.has('headline')) {
+      layer.changes = { headline: headlineGroups(r, ['changes', 'headline']) };
+      record('changes.headline', ['changes', 'headline']);
+    }
+  }
   if (top.has('world')) {
     // The world points the app at another /etc and runs the helper without pkexec: test world and demo only.
     if (below) r.pinned(['world'], 'world is only for the test world, in the file VESPERA_UPDATES_CONFIG names; it is never read from your configuration');
@@ -399,6 +437,28 @@ export function parseConfigText(text: string, source: string, options: ParseOpti
   }
   layer.lines = at;
   return layer;
+}
+
+const PACKAGE_PATTERN = { re: /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,200}\*?$/, what: 'a package name (a trailing * matches any suffix)' };
+const LABEL = { re: /^[^\p{Cc}\p{Cf}]{1,40}$/u, what: 'a short label (at most 40 characters)' };
+const MAX_HEADLINE_GROUPS = 32;
+
+/** `- kernel` (a package, shown under its own name) or `- {label: NVIDIA, packages: [nvidia-driver*, …]}`. */
+function headlineGroups(r: LayerReader, path: Path): HeadlineGroup[] {
+  const count = r.list(path);
+  if (count > MAX_HEADLINE_GROUPS) r.fail(path, `at most ${MAX_HEADLINE_GROUPS} headline entries`);
+  return Array.from({ length: count }, (_, i) => {
+    const at = [...path, i];
+    if (isScalar(r.node(at))) {
+      const name = r.string(at, PACKAGE_PATTERN);
+      return { label: name.replace(/\*$/, ''), packages: [name] };
+    }
+    const keys = r.keys(at, ['label', 'packages']);
+    if (!keys.has('label') || !keys.has('packages')) r.fail(at, 'a headline entry needs `label` and `packages`');
+    const packages = Array.from({ length: r.list([...at, 'packages']) }, (_, j) => r.string([...at, 'packages', j], PACKAGE_PATTERN));
+    if (packages.length === 0) r.fail([...at, 'packages'], 'name at least one package');
+    return { label: r.string([...at, 'label'], LABEL), packages };
+  });
 }
 
 function validRegexp(r: LayerReader, path: Path): string {

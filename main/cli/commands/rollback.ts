@@ -9,12 +9,15 @@ import { withHostRun } from '../../flows/host-run.ts';
 import type { FlowSession } from '../../flows/session.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command, type CommandIO } from '../command.ts';
 import { confirm, endProgress, FLOW_EXIT, interruptible, openCliSession, progressPrinter, refuse, SIGNAL_EXIT } from '../terminal.ts';
+import { changesText } from './changes.ts';
 
 const HELP = `usage: vespera-updates rollback [--discard-staged] [--reboot] [--yes] [--json]
 
 Compares the booted system with the one a rollback would boot (versions, dates, image references,
 digests, and the target's signature verified now), then makes the previous deployment the next boot.
 A staged update blocks a rollback: it is discarded first when you confirm or pass --discard-staged.
+The preview also lists the packages that change (rpm-ostree's diff of the two deployments) and the
+source commits the signing certificates name; with --json they are under preview.changes.
 
 Options:
   --discard-staged  discard a staged update that blocks the rollback
@@ -71,6 +74,7 @@ async function rollback(
   const plan = await planRollback(session, checks);
   const preview = rollbackPreview(plan);
   if (!json) io.stdout.write(`${[...describe('Booted now', preview.booted), ...describe('Rolls back to', preview.target), ...(preview.blockedByStaged ? describe('Staged (blocks the rollback)', preview.blockedByStaged) : [])].join('\n')}\n`);
+  if (!json && preview.changes) io.stdout.write(`\n${changesText(preview.changes).join('\n')}\n\n`);
   if (!plan.canRun) return refuse(io, json, FLOW_EXIT.blocked, { code: 'rollback-blocked', message: `Cannot roll back: ${plan.blockedBy ?? ''}`, preview });
   // --yes says yes to every question the help names, the discard of a blocking staged update included.
   let discardStaged = values['discard-staged'] === true || (plan.staged !== undefined && values.yes === true);

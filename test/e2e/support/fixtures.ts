@@ -418,12 +418,6 @@ export const ROLLBACK_BLOCKED_BY_STAGED: RollbackPreview = {
   booted,
   target: { ...rollback, signature: keylessSignature(DIGESTS.old, { checkedAt: '2026-11-26T09:41:00Z' }) },
   blockedByStaged: staged,
-  packageChanges: [
-    { name: 'kernel', from: '6.17.8-300.fc42', to: '6.17.5-300.fc42' },
-    { name: 'nvidia-driver', from: '580.95.05', to: '580.82.09' },
-    { name: 'mesa-dri-drivers', from: '25.2.6-1.fc42', to: '25.2.4-2.fc42' },
-    { name: 'htop', from: '3.4.1-1.fc42' },
-  ],
   canRun: false,
   blockedBy: `${VERSIONS.newer} is staged; rolling back discards it first.`,
 };

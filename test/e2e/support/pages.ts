@@ -128,11 +128,44 @@ export class StatusPage {
   }
 }
 
+/** The "Where it comes from" and "Package changes" cards of the update details and the rollback preview. */
+export class ChangesCards {
+  readonly #root: () => Locator;
+
+  constructor(root: () => Locator) {
+    this.#root = root;
+  }
+
+  source(): Locator {
+    return this.#root().getByRole('region', { name: 'Where it comes from' });
+  }
+
+  packages(): Locator {
+    return this.#root().getByRole('region', { name: 'Package changes', exact: true });
+  }
+
+  /** Package names in the order the table lists them. */
+  async packageOrder(): Promise<string[]> {
+    return await this.packages()
+      .locator('tr[data-package]')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-package') ?? ''));
+  }
+
+  /** The table's group headings in order: headline labels, then "Other packages". */
+  async groups(): Promise<string[]> {
+    return await this.packages()
+      .locator('tbody[data-group]')
+      .evaluateAll((groups) => groups.map((group) => group.getAttribute('data-group') ?? ''));
+  }
+}
+
 export class UpdateDetailsPage {
   readonly #app: AppPage;
+  readonly changes: ChangesCards;
 
   constructor(app: AppPage) {
     this.#app = app;
+    this.changes = new ChangesCards(() => this.#app.view());
   }
 
   summary(): Locator {
@@ -239,8 +272,11 @@ export class MigrationWizardPage extends WizardPage {
 }
 
 export class RollbackWizardPage extends WizardPage {
+  readonly changes: ChangesCards;
+
   constructor(app: AppPage) {
     super(app, 'rollback');
+    this.changes = new ChangesCards(() => this.root());
   }
 
   card(title: 'Running now' | 'After rolling back'): Locator {

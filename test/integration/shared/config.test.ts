@@ -53,7 +53,7 @@ describe("a user's configuration in a test world", () => {
     expect(settings).toEqual([
       expect.stringMatching(new RegExp(`^Settings: ${world.configPath} \\(in place of the administrator's \\(VESPERA_UPDATES_CONFIG\\)\\): registry 127\\.0\\.0\\.1:\\d+ \\(line \\d+\\), test world \\(line \\d+\\), trusted root \\(line \\d+\\), family \\S+/acme/vespera\\* \\(line \\d+\\)$`)),
       `Settings: ${userFile} (yours: may add, never loosen): reminders of a ready update (line 2), family quay.io/me/os (line 4)`,
-      "Settings: built in: registry ghcr.io, automatic staging, reminders of a failed check",
+      "Settings: built in: registry ghcr.io, automatic staging, reminders of a failed check, headline packages",
     ]);
 
     const { json } = await runCliJson<DoctorReport>(world, ['doctor']);

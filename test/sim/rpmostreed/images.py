@@ -227,10 +227,10 @@ class ImagePull:
             self.close()
             raise PullError(f'Image has architecture {self.image.architecture}; expected {HOST_ARCH}')
 
-    def fetch_layer(self, digest, size):
-        """Streams one layer; the proxy checks its size and digest. Returns its size."""
+    def fetch_layer(self, digest, size, sink=None):
+        """Streams one layer to `sink(chunk)` (or nowhere); the proxy checks its size and digest. Returns its size."""
         try:
-            _, count = self.proxy.call_with_data(MAX_BLOB_BYTES, 'GetBlob', self.image_id, digest, size, sink=lambda _: None)
+            _, count = self.proxy.call_with_data(MAX_BLOB_BYTES, 'GetBlob', self.image_id, digest, size, sink=sink or (lambda _: None))
         except ProxyError as error:
             raise PullError(f'fetching blob {digest}: {error}') from None
         return count

@@ -3,6 +3,7 @@
 
 from images import DockerReference, PullError
 from policy import INSECURE_DEFAULT, default_is_insecure
+from rpmdb import RpmdbError
 from sysroot import Deployment, format_timestamp, merge_commit_checksum, parse_created
 from transaction import TxError
 
@@ -169,7 +170,7 @@ def deploy_pulled(tx, daemon, request, refspec, image_ref, pull, merge, booted, 
                 f"'{format_timestamp(merge.timestamp)}'; use --allow-downgrade to permit")
 
     tx.message(f'Importing: {image_ref.display()} (digest: {image.digest})')
-    needed = [(digest, size) for digest, size in image.layers if digest not in blobs]
+    needed = [(digest, size) for digest, size in image.layers if digest not in blobs or not daemon.blob_store.has(digest)]
     present = len(image.layers) - len(needed)
     tx.message(f'layers already present: {present}; layers needed: {len(needed)} '
                f'({format_size(sum(size for _, size in needed))})')
@@ -177,7 +178,9 @@ def deploy_pulled(tx, daemon, request, refspec, image_ref, pull, merge, booted, 
     for index, (digest, size) in enumerate(needed, 1):
         tx.task_begin(f'[{index}/{len(needed)}] Fetching layer {digest[7:19]} ({format_size(size)})')
         try:
-            pull.fetch_layer(digest, size)
+            chunks = []
+            pull.fetch_layer(digest, size, sink=chunks.append)
+            daemon.blob_store.put(digest, b''.join(chunks))
         except PullError as error:
             raise TxError(f'Importing: {error}') from None
         fetched.append(digest)
@@ -190,11 +193,16 @@ def deploy_pulled(tx, daemon, request, refspec, image_ref, pull, merge, booted, 
         return
 
     tx.task_begin('Staging deployment')
+    checksum = merge_commit_checksum(image)
+    try:
+        # The deployment's root gets the image's rpm database, which GetDeploymentsRpmDiff reads later.
+        daemon.rpmdbs.check_out(daemon.blob_store, checksum, image)
+    except RpmdbError as error:
+        raise TxError(f'Staging deployment: {error}') from None
     tx.check_cancelled()
 
     def stage():
         sysroot = daemon.sysroot
-        checksum = merge_commit_checksum(image)
         deployment = Deployment(request.osname, checksum, sysroot.next_serial(request.osname, checksum), refspec,
                                 image, override_digest=request.revision, locked=request.lock_finalization)
         sysroot.blobs.update(fetched)

@@ -68,8 +68,30 @@ describe('configuration', () => {
     expect(describeProvenance(config)).toEqual([
       "/etc/vespera-updates/config.yaml (the administrator's, pinned): family ghcr.io/acme/x (line 3)",
       '/home/u/.config/vespera-updates/config.yaml (yours: may add, never loosen): reminders of a ready update (line 1), family ghcr.io/me/y (line 3)',
-      "built in: registry ghcr.io, trusted root (Sigstore's public one), automatic staging, reminders of a failed check",
+      "built in: registry ghcr.io, trusted root (Sigstore's public one), automatic staging, reminders of a failed check, headline packages",
     ]);
+  });
+
+  it('puts the kernel, NVIDIA, mesa, systemd and the shell first by default; a file can name its own headline', () => {
+    expect(DEFAULT_CONFIG.changes.headline.map((g) => g.label)).toEqual(['kernel', 'NVIDIA', 'mesa', 'systemd', 'GNOME Shell', 'Plasma']);
+    const user = parseConfigText('changes:\n  headline:\n    - firefox\n    - label: GPU\n      packages: [nvidia-driver*, mesa-*]\n', '~');
+    const config = mergeConfig(DEFAULT_CONFIG, user);
+    expect(config.changes.headline).toEqual([
+      { label: 'firefox', packages: ['firefox'] },
+      { label: 'GPU', packages: ['nvidia-driver*', 'mesa-*'] },
+    ]);
+    // A file without the setting leaves the list below it as it was.
+    expect(mergeConfig(config, parseConfigText('updates: {automatic-staging: true}\n', 'x')).changes.headline).toBe(config.changes.headline);
+  });
+
+  it.each([
+    ['changes:\n  headline:\n    - "kernel core"\n', /line 3, column \d+: changes\.headline\[0\]: "kernel core" is not a package name/],
+    ['changes:\n  headline:\n    - label: GPU\n', /changes\.headline\[0\]: a headline entry needs `label` and `packages`/],
+    ['changes:\n  headline:\n    - label: GPU\n      packages: []\n', /name at least one package/],
+    ['changes:\n  headline:\n    - label: "\\u202eUPG"\n      packages: [x]\n', /is not a short label/],
+    ['changes:\n  headlines: [kernel]\n', /changes\.headlines: unknown setting \(known here: headline\)/],
+  ])('refuses the headline setting %j with the line and what is wrong', (text, message) => {
+    expect(() => parseConfigText(text, 'config.yaml')).toThrowError(message);
   });
 
   it.each([
