@@ -297,14 +297,20 @@ export function migrationPreview(plan: MigrationPlan): MigrationPreview {
   return {
     planId: plan.id,
     from: plan.from,
-    to: plan.to,
+    // A blocked plan says why, once: no "to" that is not going to happen, no mode without a reason.
+    ...(plan.to && plan.to !== plan.from ? { to: plan.to } : {}),
     mode: plan.mode === 'key-enforced' ? 'key-enforced' : 'app-enforced',
-    modeReason: plan.modeReason,
-    target: {
-      ...(plan.target?.version ? { version: plan.target.version } : {}),
-      digest: plan.target?.platformDigest ?? '',
-      signature: plan.verification ? signatureView({ status: 'done', result: plan.verification, at: new Date(plan.madeAt) }) : { status: 'not-checked' },
-    },
+    ...(plan.modeReason ? { modeReason: plan.modeReason } : {}),
+    ...(plan.target
+      ? {
+          target: {
+            ...(plan.target.version ? { version: plan.target.version } : {}),
+            digest: plan.target.platformDigest,
+            signature: plan.verification ? signatureView({ status: 'done', result: plan.verification, at: new Date(plan.madeAt) }) : { status: 'not-checked' },
+          },
+        }
+      : {}),
+    ...(plan.canRun && plan.mode === 'key-enforced' && plan.choices ? { choices: plan.choices } : {}),
     policyChanges,
     steps: plan.steps,
     warnings: [...plan.statements, ...plan.warnings],

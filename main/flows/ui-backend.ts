@@ -233,14 +233,9 @@ export class UiBackend implements VesperaApi {
           return outcome;
         });
       case 'host.reboot':
-        return await this.#hostRun('restart', async () => {
-          try {
-            await this.#session.host.reboot();
-            return { ok: true, message: 'Restarting.' } satisfies OperationOutcome;
-          } catch (error) {
-            return { ok: false, code: (error as { code?: string }).code ?? 'unknown', message: describeError(error) } satisfies OperationOutcome;
-          }
-        });
+        // The same path as Restart now: a held deployment is released only when it verifies, so a
+        // restart after an app-enforced migration boots the migrated system, not the old one.
+        return await this.#watch.restartNow();
       case 'doctor.run':
         return await runDoctor(this.#session, this.#checks);
       case 'settings.get':
