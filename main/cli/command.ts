@@ -45,7 +45,7 @@ export function parseCommandArgs<O extends ParseArgsOptionsConfig>(
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${command}: ${describeError(error)}`);
+    throw new UsageError(`${command}: ${argumentProblem(error, options)}`);
   }
   const count = parsed.positionals.length;
   if (positionals.min !== undefined && count < positionals.min) throw new UsageError(`${command}: missing argument`);
@@ -53,6 +53,19 @@ export function parseCommandArgs<O extends ParseArgsOptionsConfig>(
     throw new UsageError(`${command}: unexpected argument "${parsed.positionals[positionals.max] ?? ''}"`);
   }
   return parsed;
+}
+
+/** Node's parseArgs wording turned into the command's own: which option, and what it takes. */
+function argumentProblem(error: unknown, options: ParseArgsOptionsConfig): string {
+  const code = (error as { code?: string }).code;
+  const text = describeError(error);
+  const named = /'(-{1,2}[^' <=]+)/.exec(text)?.[1] ?? '';
+  const known = Object.entries(options).map(([name, o]) => `--${name}${o.type === 'string' ? ' VALUE' : ''}`);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${named} (its options: ${known.join(', ') || 'none'})`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /does not take an argument/.test(text) ? `${named} takes no value` : `${named} needs a value`;
+  }
+  return text;
 }
 
 /** JSON with BigInt as numbers (D-Bus `t` values) and a trailing newline. */

@@ -3,12 +3,13 @@
 
 import { readFileLimited } from '../../shared/bounded.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { TrustError } from '../../trust/errors.ts';
+import { TrustError, verdictOfCode } from '../../trust/errors.ts';
 import type { IdentityPolicy } from '../../trust/identity-policy.ts';
 import { loadPublicKey } from '../../trust/keys.ts';
 import { loadTrustedRootFile, trustRootFromConfig } from '../../trust/trust-root.ts';
 import { verifyArtifactBundle } from '../../trust/verify-bundle.ts';
 import { EXIT, parseCommandArgs, UsageError, type Command, type CommandIO } from '../command.ts';
+import { VERIFY_EXIT } from './verify.ts';
 
 const HELP = `usage: vespera-updates verify-bundle --bundle FILE
          (--certificate-identity ID --certificate-oidc-issuer URL | --key PUBKEY)
@@ -18,7 +19,8 @@ Verifies a Sigstore bundle about a file, or about an artifact known only by its 
 (sha256:<hex>), the way the sigstore-conformance suite drives a client. The identity is
 compared exactly. Without --trusted-root the configured root (or Sigstore public-good) is used.
 
-Exit codes: 0 the bundle verifies, 1 it does not (the message says why), 2 wrong usage.
+Exit codes: 0 the bundle verifies; 1 it could not be checked (a file could not be read); 2 wrong
+            usage; 3 it does not verify: evidence something is wrong (the message says why).
 `;
 
 const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
@@ -77,7 +79,10 @@ export const verifyBundleCommand: Command = {
       : undefined;
     const keys = values.key ? [await loadPublicKey(values.key)] : [];
     const result = verifyArtifactBundle({ bundle, artifact, trustRoot, keys, ...(identity ? { identity } : {}) });
-    if (result.status === 'failed') throw new TrustError(result.code, `the bundle does not verify: ${result.message}`);
+    if (result.status === 'failed') {
+      io.stderr.write(`vespera-updates verify-bundle: the bundle does not verify: ${result.message}\n`);
+      return verdictOfCode(result.code) === 'failed' ? VERIFY_EXIT.failed : EXIT.failure;
+    }
     io.stdout.write(`OK: ${result.signer.kind === 'keyless' ? `signed by ${result.signer.certificate.subject ?? '?'}` : `signed with ${result.signer.key.source}`}\n`);
     return EXIT.ok;
   },

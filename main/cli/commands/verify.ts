@@ -6,11 +6,15 @@ import { parseDockerReference, isSha256Digest } from '../../shared/image-referen
 import { identityFor, type IdentityPolicy } from '../../trust/identity-policy.ts';
 import { parseOciLayoutReference } from '../../trust/image-source.ts';
 import { loadPublicKey } from '../../trust/keys.ts';
-import { TrustError } from '../../trust/errors.ts';
+import { TrustError, verdictOfCode } from '../../trust/errors.ts';
+import { describeError } from '../../shared/errors.ts';
 import { loadTrustedRootFile } from '../../trust/trust-root.ts';
 import { createTrustContext, verifyImage } from '../../trust/verify-image.ts';
 import type { VerifiedImage } from '../../trust/result.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
+
+/** verify's own exit code beyond 0/1/2: the signature check failed (evidence, not a missing network). */
+export const VERIFY_EXIT = { failed: 3 } as const;
 
 const HELP = `usage: vespera-updates verify IMAGE_REF [options]
 
@@ -33,7 +37,8 @@ Other options:
   --platform-digest D    the platform manifest (as rpm-ostree records it) that must be covered
   --output json|text     json prints what cosign verify prints (an array), for jq
 
-Exit codes: 0 verified, 1 not verified (the message says why), 2 wrong usage.
+Exit codes: 0 verified; 1 could not check (registry unreachable, nobody configured as signer; the
+            message says why); 2 wrong usage; 3 failed verification: evidence something is wrong.
 `;
 
 const OPTIONS = {
@@ -115,6 +120,15 @@ export const verifyCommand: Command = {
     const reference = positionals[0] as string;
     const platformDigest = values['platform-digest'];
     if (platformDigest !== undefined && !isSha256Digest(platformDigest)) throw new UsageError('verify: --platform-digest must be sha256:<64 hex>');
+    // A reference that cannot name an image is a usage mistake, not a failed check.
+    for (const [what, text] of [['IMAGE_REF', parseOciLayoutReference(reference) ? undefined : reference], ['--reference', values.reference]] as const) {
+      if (text === undefined) continue;
+      try {
+        parseDockerReference(text);
+      } catch (error) {
+        throw new UsageError(`verify: ${what}: ${describeError(error)}`);
+      }
+    }
 
     const config = await loadConfig(io.env);
     const trustRoot = values['trusted-root'] ? await loadTrustedRootFile(values['trusted-root']) : undefined;
@@ -146,7 +160,11 @@ export const verifyCommand: Command = {
       },
       context,
     );
-    if (result.status === 'failed') throw new TrustError(result.code, result.message);
+    if (result.status === 'failed') {
+      // Evidence that something is wrong is attention (3); not being able to check is a failure (1).
+      io.stderr.write(`vespera-updates verify: ${result.message}\n`);
+      return verdictOfCode(result.code) === 'failed' ? VERIFY_EXIT.failed : EXIT.failure;
+    }
     if (output === 'json') writeJson(io, [result.cosign]);
     else io.stdout.write(describe(result));
     return EXIT.ok;

@@ -27,17 +27,21 @@ describe('vespera-updates verify', () => {
     expect(issuer.stdout.split('\n')).toEqual(['https://token.actions.githubusercontent.com', expect.stringMatching(/^\d+$/), `${world.registry.host}/acme/vespera-nvidia`, '']);
   });
 
-  it('exits 0 only when verified, and explains a failure on stderr', async () => {
+  it('exits 0 only when verified, 3 on evidence against the image, 1 when it could not check, and explains each on stderr', async () => {
     const ok = await sh(`eval "$VU" verify $VESPERA_WORLD_REGISTRY/acme/vespera:cosign3`);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/rpm-ostree cannot see this signature/);
     const forked = await sh(`eval "$VU" verify $VESPERA_WORLD_REGISTRY/acme/vespera-nvidia:forked --output json`);
-    expect(forked.code).toBe(1);
+    expect(forked.code).toBe(3);
     expect(forked.stdout).toBe('');
     expect(forked.stderr).toMatch(/signed, but not by whom you trust.*mallory/);
     const unsigned = await sh(`eval "$VU" verify $VESPERA_WORLD_REGISTRY/acme/vespera-dx:unsigned`);
-    expect(unsigned.code).toBe(1);
+    expect(unsigned.code).toBe(3);
     expect(unsigned.stderr).toMatch(/is not signed/);
+    // Nothing listens on port 9 of this host: could not check, not a failed signature.
+    const offline = await sh(`eval "$VU" verify 127.0.0.1:9/acme/vespera:latest`);
+    expect(offline.code, offline.stderr).toBe(1);
+    expect(offline.stderr).not.toMatch(/not signed|not by whom/);
   });
 
   it('checks a publisher key given with --key, and refuses wrong usage with exit 2', async () => {
@@ -46,5 +50,8 @@ describe('vespera-updates verify', () => {
     expect(keyed.stdout).toMatch(/signed by\s+the key .*vespera\.pub/);
     const usage = await sh(`eval "$VU" verify --repository https://github.com/acme/vespera --certificate-identity x $VESPERA_WORLD_REGISTRY/acme/vespera:latest`);
     expect(usage.code).toBe(2);
+    const malformed = await sh(`eval "$VU" verify 'Registry.example/UPPER/Case:latest'`);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/IMAGE_REF/);
   });
 });
