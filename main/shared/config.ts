@@ -32,8 +32,11 @@ export interface FamilySettings {
   readonly issuer: string;
   /** Publisher's cosign public key (PEM file), for key-enforced mode. */
   readonly key?: string;
-  /** Required workflow ref (`refs/heads/main`, `refs/tags/v*` is not a pattern: exact). */
-  readonly workflowRef?: string;
+  /**
+   * Refs the signing workflow may have run on (`refs/heads/main`, `refs/tags/*`: `*` is any run of
+   * characters). Without any, every ref but a pull request's counts.
+   */
+  readonly workflowRefs?: readonly string[];
 }
 
 export interface Config {
@@ -42,11 +45,15 @@ export interface Config {
     /** A custom trusted_root.json (private Sigstore, the test world) instead of public-good TUF. */
     readonly trustedRoot?: string;
     readonly tufMirror?: string;
+    /** How often the long-running app reloads the trusted root (Sigstore rotates its keys). */
+    readonly refreshEveryMs: number;
   };
   readonly families: readonly FamilySettings[];
   readonly updates: {
     /** App-enforced mode: stage verified updates (finalization-locked) without asking. */
     readonly automaticStaging: boolean;
+    /** The newest build a tag offers older than this means the tag stopped moving (held back?). */
+    readonly maxTagAgeMs: number;
   };
   readonly reminders: {
     /** At most one "signed update ready" reminder per this many ms for the same update. */
@@ -54,8 +61,11 @@ export interface Config {
     /** At most one reminder about a failed verification per this many ms. */
     readonly failureEveryMs: number;
   };
-  /** Present only in the test world and the demo: where its /etc and files live. */
-  readonly world?: { readonly root: string; readonly etcRoot: string };
+  /**
+   * Present only in the test world and the demo: where its /etc and files live, and the world's own
+   * date (the clock then runs on from it), so tests can move time past a limit.
+   */
+  readonly world?: { readonly root: string; readonly etcRoot: string; readonly clock?: string };
   /** The files this configuration was read from, in order. */
   readonly sources: readonly string[];
 }
@@ -65,9 +75,9 @@ export class ConfigError extends CodedError<'config-invalid' | 'config-unreadabl
 const DAY = 86_400_000;
 export const DEFAULT_CONFIG: Config = {
   registries: [{ host: 'ghcr.io', insecure: false, githubPackages: true }],
-  trust: {},
+  trust: { refreshEveryMs: DAY },
   families: [],
-  updates: { automaticStaging: false },
+  updates: { automaticStaging: false, maxTagAgeMs: 30 * DAY },
   reminders: { readyEveryMs: 3 * DAY, failureEveryMs: DAY },
   sources: [],
 };
@@ -103,11 +113,11 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
 /** A file's settings; what it leaves out stays as the layer below has it. */
 export interface ConfigLayer {
   registries?: RegistrySettings[];
-  trust?: { trustedRoot?: string; tufMirror?: string };
+  trust?: { trustedRoot?: string; tufMirror?: string; refreshEveryMs?: number };
   families?: FamilySettings[];
-  updates?: { automaticStaging?: boolean };
+  updates?: { automaticStaging?: boolean; maxTagAgeMs?: number };
   reminders?: { readyEveryMs?: number; failureEveryMs?: number };
-  world?: { root: string; etcRoot: string };
+  world?: { root: string; etcRoot: string; clock?: string };
   source: string;
 }
 
@@ -202,6 +212,17 @@ class LayerReader {
     return ms;
   }
 
+  /** One string, or a non-empty list of them, each passing `test`. */
+  stringOrList(path: Path, test: { re: RegExp; what: string }): string[] {
+    const node = this.node(path);
+    if (isSeq(node)) {
+      const count = this.list(path);
+      if (count === 0) this.fail(path, 'name at least one');
+      return Array.from({ length: count }, (_, i) => this.string([...path, i], test));
+    }
+    return [this.string(path, test)];
+  }
+
   list(path: Path): number {
     const node = this.node(path);
     if (node === undefined || node === null) return 0;
@@ -214,6 +235,8 @@ const HOST = { re: /^(?:[a-zA-Z0-9.-]+|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/, what: 
 const HTTPS_URL = { re: /^https:\/\/[^\s/]+(\/[^\s]*)?$/, what: 'an https:// URL' };
 const GITHUB_REPO = { re: /^https:\/\/[^\s/]+\/[^\s/]+\/[^\s/]+$/, what: 'a repository URL like https://github.com/OWNER/REPO' };
 const ABSOLUTE = { re: /^\//, what: 'an absolute path' };
+const WORKFLOW_REF = { re: /^refs\/[A-Za-z0-9._*/-]+$/, what: 'a git ref like refs/heads/main, or a pattern like refs/tags/*' };
+const INSTANT = { re: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, what: 'a UTC time like 2026-12-20T00:00:00Z' };
 const IMAGE_PATTERN = { re: /^[a-z0-9.:[\]-]+\/[a-z0-9._/-]+\*?$/, what: 'an image repository like ghcr.io/OWNER/NAME (a trailing * matches any suffix)' };
 
 export function parseConfigText(text: string, source: string): ConfigLayer {
@@ -241,10 +264,11 @@ export function parseConfigText(text: string, source: string): ConfigLayer {
     });
   }
   if (top.has('trust')) {
-    const keys = r.keys(['trust'], ['trusted-root', 'tuf-mirror']);
+    const keys = r.keys(['trust'], ['trusted-root', 'tuf-mirror', 'refresh-every']);
     layer.trust = {
       ...(keys.has('trusted-root') ? { trustedRoot: r.string(['trust', 'trusted-root'], ABSOLUTE) } : {}),
       ...(keys.has('tuf-mirror') ? { tufMirror: r.string(['trust', 'tuf-mirror'], HTTPS_URL) } : {}),
+      ...(keys.has('refresh-every') ? { refreshEveryMs: r.duration(['trust', 'refresh-every']) } : {}),
     };
   }
   if (top.has('families')) {
@@ -264,14 +288,17 @@ export function parseConfigText(text: string, source: string): ConfigLayer {
         ...(keys.has('identity') ? { identity: r.string([...at, 'identity']) } : {}),
         ...(keys.has('identity-regexp') ? { identityRegexp: validRegexp(r, [...at, 'identity-regexp']) } : {}),
         ...(keys.has('key') ? { key: r.string([...at, 'key'], ABSOLUTE) } : {}),
-        ...(keys.has('workflow-ref') ? { workflowRef: r.string([...at, 'workflow-ref'], { re: /^refs\/(heads|tags)\/\S+$/, what: 'a git ref like refs/heads/main' }) } : {}),
+        ...(keys.has('workflow-ref') ? { workflowRefs: r.stringOrList([...at, 'workflow-ref'], WORKFLOW_REF) } : {}),
       };
       return family;
     });
   }
   if (top.has('updates')) {
-    const keys = r.keys(['updates'], ['automatic-staging']);
-    layer.updates = keys.has('automatic-staging') ? { automaticStaging: r.boolean(['updates', 'automatic-staging']) } : {};
+    const keys = r.keys(['updates'], ['automatic-staging', 'max-tag-age']);
+    layer.updates = {
+      ...(keys.has('automatic-staging') ? { automaticStaging: r.boolean(['updates', 'automatic-staging']) } : {}),
+      ...(keys.has('max-tag-age') ? { maxTagAgeMs: r.duration(['updates', 'max-tag-age']) } : {}),
+    };
   }
   if (top.has('reminders')) {
     const keys = r.keys(['reminders'], ['ready-every', 'failure-every']);
@@ -281,8 +308,12 @@ export function parseConfigText(text: string, source: string): ConfigLayer {
     };
   }
   if (top.has('world')) {
-    r.keys(['world'], ['root', 'etc-root']);
-    layer.world = { root: r.string(['world', 'root'], ABSOLUTE), etcRoot: r.string(['world', 'etc-root'], ABSOLUTE) };
+    const keys = r.keys(['world'], ['root', 'etc-root', 'clock']);
+    layer.world = {
+      root: r.string(['world', 'root'], ABSOLUTE),
+      etcRoot: r.string(['world', 'etc-root'], ABSOLUTE),
+      ...(keys.has('clock') ? { clock: r.string(['world', 'clock'], INSTANT) } : {}),
+    };
   }
   return layer;
 }

@@ -4,6 +4,7 @@
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import type { Config, RegistrySettings } from '../shared/config.ts';
 import { registrySettings } from '../shared/config.ts';
+import { inlineText, quoted } from '../shared/display-text.ts';
 import { describeError } from '../shared/errors.ts';
 import {
   formatDockerReference,
@@ -24,15 +25,18 @@ import {
   DEFAULT_SIGNED_IDENTITY,
   describeSignedIdentity,
   parseInTotoStatement,
+  type InTotoStatement,
   parseSimpleSigningPayload,
   signedIdentityMatches,
   type SignedIdentityRule,
   type SimpleSigningPayload,
 } from './payload.ts';
 import { RegistryClient } from './registry-client.ts';
+import { bindToRepository } from './repository-binding.ts';
 import {
   cosignEntry,
   failureMessage,
+  type RepositoryBinding,
   type SignatureAttempt,
   type SignatureLayout,
   type SignerDetails,
@@ -41,7 +45,7 @@ import {
   type VerifiedImage,
 } from './result.ts';
 import { checkBundle, checkLegacySignature, type CryptoOptions, type CryptoOutcome } from './signature-check.ts';
-import { trustRootFromConfig, type TrustRoot } from './trust-root.ts';
+import { RefreshableTrustRoot, trustRootFromConfig, type TrustRoot } from './trust-root.ts';
 import { VerificationCache } from './verification-cache.ts';
 
 export interface VerifyImageRequest {
@@ -72,11 +76,17 @@ export interface VerifyImageRequest {
 
 export interface TrustContext {
   readonly registry: RegistryClient;
+  /** The root in force now; it may change when refreshTrustRoot finds a new one. */
   readonly trustRoot: TrustRoot;
   readonly cache?: VerificationCache;
   /** Per-registry settings (for identities derived from GitHub package names). */
   readonly settingsFor: (host: string) => RegistrySettings;
   readonly now?: () => Date;
+  /**
+   * Reloads the configured trust root; true when it changed, and then every cached verdict (made
+   * under the old root) is dropped. Absent when the root was given explicitly.
+   */
+  readonly refreshTrustRoot?: () => Promise<boolean>;
 }
 
 /** A TrustContext from the app configuration: its registries, credentials files and trust root. */
@@ -86,11 +96,23 @@ export async function createTrustContext(
   overrides: { trustRoot?: TrustRoot; registry?: Partial<ConstructorParameters<typeof RegistryClient>[0]> } = {},
 ): Promise<TrustContext> {
   const settingsFor = (host: string): RegistrySettings => registrySettings(config, host);
+  const registry = new RegistryClient({ settingsFor, credentials: CredentialStore.fromEnvironment(env), ...overrides.registry });
+  const cache = new VerificationCache();
+  if (overrides.trustRoot) return { registry, trustRoot: overrides.trustRoot, cache, settingsFor };
+  const load = (): Promise<TrustRoot> => trustRootFromConfig(config.trust, env, { maxAgeMs: config.trust.refreshEveryMs });
+  const root = new RefreshableTrustRoot(await load(), load);
   return {
-    registry: new RegistryClient({ settingsFor, credentials: CredentialStore.fromEnvironment(env), ...overrides.registry }),
-    trustRoot: overrides.trustRoot ?? (await trustRootFromConfig(config.trust, env)),
-    cache: new VerificationCache(),
+    registry,
+    get trustRoot() {
+      return root.current;
+    },
+    cache,
     settingsFor,
+    refreshTrustRoot: async () => {
+      const changed = (await root.refresh()) !== undefined;
+      if (changed) cache.clear();
+      return changed;
+    },
   };
 }
 
@@ -137,7 +159,11 @@ const RANK: Record<TrustFailureCode, number> = {
   'tlog-invalid': 2,
   'identity-mismatch': 3,
   'issuer-mismatch': 3,
+  'ref-not-allowed': 3,
+  'repository-mismatch': 4,
   'digest-mismatch': 4,
+  // Checked before any signature: the image itself cannot be named without doubt.
+  'ambiguous-reference': 5,
 };
 
 const MAX_REFERRERS = 16;
@@ -228,7 +254,7 @@ async function verifyTarget(request: VerifyImageRequest, context: TrustContext):
   }
 
   const crypto: CryptoOptions = { trustRoot: context.trustRoot, keys, acceptKeyless: identity !== undefined, now: context.now?.() ?? new Date() };
-  const check = { identity, keys, signedIdentity, target, crypto, context };
+  const check = { identity, keys, signedIdentity, target, crypto, context, ...(platformDigest ? { platformDigest } : {}) };
   const attempts: SignatureAttempt[] = [];
   let found = 0;
   const base = (): BaseResult => ({ reference: target.display, ...(platformDigest ? { platformDigest } : {}), signaturesFound: found });
@@ -272,16 +298,20 @@ async function resolveTarget(request: VerifyImageRequest, context: TrustContext)
   const layout = text !== undefined ? parseOciLayoutReference(text) : undefined;
   if (layout) {
     const source = new OciLayoutSource(layout.dir);
-    const tag = layout.tag ?? (request.digest ? undefined : await source.soleTag());
-    if (!tag && !request.digest) {
-      throw new TrustError('invalid-input', `${text ?? ''} holds several images; name one with oci:${layout.dir}:TAG.`);
+    const tag = layout.tag;
+    let lookup = request.digest ?? tag;
+    if (lookup === undefined) {
+      // No name: the sole image, or entry @N, exactly as containers/image picks it.
+      const entry = await source.entry(layout);
+      if (!entry) throw new TrustError('image-not-found', `${text ?? source.name} has no entry @${layout.entry ?? 0}.`);
+      lookup = entry.digest;
     }
     let intended: DockerReference | undefined;
     if (request.signedReference !== undefined) {
       const repo = parseDockerReference(request.signedReference);
       intended = { registry: repo.registry, repository: repo.repository, ...(tag && !tag.startsWith('sha256:') ? { tag } : {}), ...(request.digest ? { digest: request.digest } : {}) };
     }
-    return { source, signatureSource: source, lookup: request.digest ?? tag ?? '', ...(intended ? { intended } : {}), display: text ?? source.name };
+    return { source, signatureSource: source, lookup, ...(intended ? { intended } : {}), display: text ?? source.name };
   }
   let ref: DockerReference;
   try {
@@ -300,6 +330,8 @@ async function resolveTarget(request: VerifyImageRequest, context: TrustContext)
 
 interface CheckInputs {
   readonly identity: IdentityPolicy | undefined;
+  /** The platform manifest verified through the index, where the labels that bind a bundle live. */
+  readonly platformDigest?: Sha256Digest;
   readonly keys: readonly PublicKeyRef[];
   readonly signedIdentity: SignedIdentityRule;
   readonly target: Target;
@@ -372,6 +404,7 @@ async function legacyCandidates(digest: Sha256Digest, check: CheckInputs, attemp
             digest,
             visible,
             claimedReference: signed.dockerReference,
+            binding: { kind: 'signed-reference', reference: signed.dockerReference },
             cosign: cosignEntry({
               dockerReference: signed.dockerReference,
               digest: signed.manifestDigest,
@@ -434,22 +467,39 @@ async function bundleCandidates(digest: Sha256Digest, check: CheckInputs, attemp
         if (bundle.content.$case !== 'dsseEnvelope') {
           return { ok: false, code: 'unsupported-format', reason: 'the bundle signs a message, not an in-toto statement about the image' };
         }
-        let subjects: readonly string[];
+        let statement: InTotoStatement;
         try {
-          const statement = parseInTotoStatement(bundle.content.dsseEnvelope.payloadType, bundle.content.dsseEnvelope.payload);
+          statement = parseInTotoStatement(bundle.content.dsseEnvelope.payloadType, bundle.content.dsseEnvelope.payload);
           if (statement.predicateType !== COSIGN_SIGN_PREDICATE) {
-            return { ok: false, code: 'no-signature', reason: `the bundle is an attestation (${statement.predicateType}), not a signature` };
+            return { ok: false, code: 'no-signature', reason: `the bundle is an attestation (${quoted(statement.predicateType)}), not a signature` };
           }
-          subjects = statement.subjectDigests;
         } catch (error) {
           return attemptError(error);
         }
+        const subjects = statement.subjectDigests;
         const outcome = checkBundle(bundle, undefined, check.crypto);
         const identityProblem = checkSigner(outcome, check);
         if (identityProblem) return identityProblem;
         if (!outcome.ok) return outcome;
         if (!subjects.includes(digest)) return { ok: false, code: 'digest-mismatch', reason: `it signs ${subjects.join(', ')}, a different image` };
-        const named = check.target.intended ? repositoryName(check.target.intended) : source.name;
+        // A cosign 3 statement names only the digest: what says this digest is this repository's?
+        const statementName = statement.subjectNames.get(digest);
+        const signerRepository = outcome.signer.kind === 'keyless' ? outcome.signer.certificate.sourceRepository : undefined;
+        let bound: Awaited<ReturnType<typeof bindToRepository>>;
+        try {
+          bound = await bindToRepository({
+            source: check.target.source,
+            digest,
+            ...(check.platformDigest ? { platformDigest: check.platformDigest } : {}),
+            ...(check.target.intended ? { intended: check.target.intended } : {}),
+            ...(signerRepository !== undefined ? { signerRepository } : {}),
+            ...(statementName !== undefined ? { statementName } : {}),
+          });
+        } catch (error) {
+          return attemptError(error);
+        }
+        if (!bound.ok) return bound;
+        const binding = bound.binding;
         return {
           ok: true,
           build: (base) =>
@@ -457,8 +507,9 @@ async function bundleCandidates(digest: Sha256Digest, check: CheckInputs, attemp
               layout: 'bundle',
               digest,
               visible: false,
+              binding,
               cosign: cosignEntry({
-                dockerReference: named,
+                ...(binding.kind === 'statement-name' ? { dockerReference: binding.name } : {}),
                 digest,
                 optional: null,
                 ...(outcome.signer.kind === 'keyless' ? { certificate: outcome.signer.certificate } : {}),
@@ -483,7 +534,7 @@ function verifiedResult(
   base: BaseResult,
   outcome: Extract<CryptoOutcome, { ok: true }>,
   check: CheckInputs,
-  found: { layout: SignatureLayout; digest: Sha256Digest; visible: boolean; claimedReference?: string; cosign: VerifiedImage['cosign'] },
+  found: { layout: SignatureLayout; digest: Sha256Digest; visible: boolean; claimedReference?: string; binding: RepositoryBinding; cosign: VerifiedImage['cosign'] },
 ): VerifiedImage {
   let signer: SignerDetails;
   let policy: VerifiedImage['policy'];
@@ -515,6 +566,7 @@ function verifiedResult(
     ...(outcome.tlog ? { tlog: outcome.tlog } : {}),
     visibleToRpmOstree: found.visible,
     ...(found.claimedReference !== undefined ? { claimedReference: found.claimedReference } : {}),
+    binding: found.binding,
     verifiedAt: (check.context.now?.() ?? new Date()).toISOString(),
     cached: false,
     cosign: found.cosign,
@@ -528,7 +580,16 @@ function failure(
   attempts: readonly SignatureAttempt[],
   extra: { digest?: Sha256Digest; platformDigest?: Sha256Digest; availableTags?: readonly string[] },
 ): VerificationFailure {
-  const text = detail.trim();
+  // Reasons quote registry-controlled text (media types, tags, names): none of it may steer a terminal.
+  const text = inlineText(detail.trim());
   const sentence = text.charAt(0).toUpperCase() + text.slice(1);
-  return { status: 'failed', code, message: failureMessage(code, subject, sentence), reference: subject, attempts, ...extra };
+  return {
+    status: 'failed',
+    code,
+    message: failureMessage(code, inlineText(subject), sentence),
+    reference: inlineText(subject),
+    attempts: attempts.map((a) => ({ ...a, where: inlineText(a.where), reason: inlineText(a.reason) })),
+    ...extra,
+    ...(extra.availableTags ? { availableTags: extra.availableTags.map(inlineText) } : {}),
+  };
 }

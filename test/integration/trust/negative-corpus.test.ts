@@ -160,9 +160,9 @@ const CASES: NegativeCase[] = [
   },
   {
     name: 'a workflow run on another ref than the one required',
-    code: 'identity-mismatch',
+    code: 'ref-not-allowed',
     request: async () =>
-      withIdentity(await legacySigned('dev-ref', { signer: { kind: 'keyless', identity: workflowOf(SOURCE_REPOSITORY, { ref: 'refs/heads/dev' }), at: AT } }), expectRepository(SOURCE_REPOSITORY, { workflowRef: 'refs/heads/main' })),
+      withIdentity(await legacySigned('dev-ref', { signer: { kind: 'keyless', identity: workflowOf(SOURCE_REPOSITORY, { ref: 'refs/heads/dev' }), at: AT } }), expectRepository(SOURCE_REPOSITORY, { workflowRefs: ['refs/heads/main'] })),
   },
   {
     name: 'a certificate for another OIDC issuer',

@@ -162,7 +162,7 @@ describe('who is expected', () => {
     verified(await verifyImage({ reference: ref('acme/vespera', 'latest'), identity: { issuer, identity: { kind: 'exact', subject }, origin: 'explicit' } }, context));
     verified(await verifyImage({ reference: ref('acme/vespera', 'latest'), identity: { issuer, identity: { kind: 'regexp', pattern: 'https://github\\.com/acme/.+' }, origin: 'explicit' } }, context));
     failedWith(await verifyImage({ reference: ref('acme/vespera', 'latest'), identity: { issuer, identity: { kind: 'repository', url: 'https://github.com/acme/other' }, origin: 'explicit' } }, context), 'identity-mismatch');
-    failedWith(await verifyImage({ reference: ref('acme/vespera', 'latest'), identity: { issuer, identity: { kind: 'repository', url: 'https://github.com/acme/vespera' }, origin: 'explicit', workflowRef: 'refs/tags/v42' } }, context), 'identity-mismatch');
+    failedWith(await verifyImage({ reference: ref('acme/vespera', 'latest'), identity: { issuer, identity: { kind: 'repository', url: 'https://github.com/acme/vespera' }, origin: 'explicit', workflowRefs: ['refs/tags/v42'] } }, context), 'ref-not-allowed');
   });
 
   it('asks for an identity when none can be derived', async () => {
