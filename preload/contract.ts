@@ -9,9 +9,13 @@
 // View model
 // ---------------------------------------------------------------------------------------------
 
-/** What the app knows about the signature of one image digest. */
+/**
+ * What the app knows about the signature of one image digest. Three verdicts are never mixed:
+ * `verified`; `failed` (evidence that something is wrong); `unchecked` (it could not be checked:
+ * offline, the registry refused, nobody configured as signer), with the last good answer if any.
+ */
 export interface SignatureView {
-  readonly status: 'verified' | 'failed' | 'checking' | 'not-checked' | 'not-applicable';
+  readonly status: 'verified' | 'failed' | 'unchecked' | 'checking' | 'not-checked' | 'not-applicable';
   /** The manifest digest this statement is about (the one rpm-ostree deploys). */
   readonly digest?: string;
   /** Who the app expects to have signed, in words, and whether that was derived from the image name. */
@@ -31,16 +35,24 @@ export interface SignatureView {
   readonly transparencyLog?: { readonly logIndex: number; readonly integratedTime: string };
   /** False when only a cosign 3 bundle exists, which rpm-ostree/containers-image cannot see. */
   readonly visibleToOs?: boolean;
-  /** Present when failed: a stable code and a plain-words message that says what to do. */
+  /** Present when failed or unchecked: a stable code and a plain-words message that says what to do. */
   readonly failure?: { readonly code: string; readonly message: string };
   readonly checkedAt?: string;
+  /** When unchecked: the last time this digest verified, and who had signed it then. */
+  readonly lastVerified?: { readonly checkedAt: string; readonly signedBy: string };
 }
 
 export type ImageTransport = 'signed' | 'unverified' | 'ostree-remote' | 'ostree' | 'other';
 
 export interface DeploymentView {
   readonly id: string;
-  readonly role: 'booted' | 'staged' | 'rollback' | 'other';
+  /**
+   * `pending`: not staged, yet the next restart boots it (after a rollback); `staged` deployments
+   * held by the app (finalizationLocked) boot only from Restart now.
+   */
+  readonly role: 'booted' | 'staged' | 'pending' | 'rollback' | 'other';
+  /** True on the one deployment a plain restart boots next. */
+  readonly nextBoot?: boolean;
   readonly version?: string;
   /** When the image was built (ISO 8601). */
   readonly timestamp?: string;
@@ -61,14 +73,20 @@ export interface EnforcementView {
   readonly summary: string;
   readonly detail: string;
   readonly keyPath?: string;
+  /** When the next restart changes who enforces: how it is until then ("Not enforced: …"). */
+  readonly untilRestart?: string;
 }
 
 export type HostHealth =
   | 'signed-current'
   | 'update-ready'
   | 'update-available'
+  /** The next restart boots another deployment that is not an update (a rollback, a switch). */
+  | 'restart-pending'
   | 'needs-attention'
   | 'unverified'
+  /** Signatures could not be checked (offline, refused, misconfigured): no evidence either way. */
+  | 'cannot-check'
   | 'checking'
   | 'busy'
   | 'no-daemon';
@@ -91,7 +109,8 @@ export interface Notice {
 }
 
 export interface UpdateView {
-  readonly state: 'ready' | 'available' | 'failed';
+  /** `failed`: evidence that it is not what was signed; `unchecked`: it could not be checked. */
+  readonly state: 'ready' | 'available' | 'failed' | 'unchecked';
   readonly version?: string;
   readonly timestamp?: string;
   readonly imageReference?: string;

@@ -15,8 +15,10 @@ export const HEALTH: Record<HostHealth, StateLook> = {
   'signed-current': { label: 'Signed and up to date', icon: 'shield-check', tone: 'good' },
   'update-ready': { label: 'Signed update ready', icon: 'arrow-up', tone: 'accent' },
   'update-available': { label: 'Update available', icon: 'arrow-up', tone: 'accent' },
+  'restart-pending': { label: 'Changes at the next restart', icon: 'clock', tone: 'accent' },
   'needs-attention': { label: 'Needs attention', icon: 'warning', tone: 'critical' },
   unverified: { label: 'Unverified image', icon: 'shield-off', tone: 'warning' },
+  'cannot-check': { label: 'Could not check', icon: 'plug', tone: 'warning' },
   checking: { label: 'Checking', icon: 'sync', tone: 'neutral' },
   busy: { label: 'Working', icon: 'sync', tone: 'neutral' },
   'no-daemon': { label: 'Update service unavailable', icon: 'plug', tone: 'warning' },
@@ -25,6 +27,7 @@ export const HEALTH: Record<HostHealth, StateLook> = {
 export const SIGNATURE: Record<SignatureView['status'], StateLook> = {
   verified: { label: 'Signature verified', icon: 'shield-check', tone: 'good' },
   failed: { label: 'Signature check failed', icon: 'error', tone: 'critical' },
+  unchecked: { label: 'Could not check the signature', icon: 'plug', tone: 'warning' },
   checking: { label: 'Checking signature', icon: 'clock', tone: 'neutral' },
   'not-checked': { label: 'Signature not checked yet', icon: 'dash', tone: 'neutral' },
   'not-applicable': { label: 'No signature to check', icon: 'dash', tone: 'neutral' },
@@ -45,6 +48,7 @@ export const NOTICE: Record<Notice['severity'], StateLook> = {
 export const ROLE: Record<DeploymentView['role'], string> = {
   booted: 'Running now',
   staged: 'Next restart',
+  pending: 'Next restart',
   rollback: 'Rollback',
   other: 'Other deployment',
 };

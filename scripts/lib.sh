@@ -75,26 +75,28 @@ ensure_test_packages() { ensure_packages "the tests" "$VESPERA_TEST_PACKAGES"; }
 # skopeo has it switched off). Keep in step with test/support/skopeo.ts, which reads the same places:
 # $VESPERA_SKOPEO, then ../shared/tools/skopeo beside the checkout, then a system skopeo that verifies
 # sigstore signatures (Fedora's). Exports VESPERA_SKOPEO, or stops with one line saying how to get one.
-VESPERA_SKOPEO_HELP="build skopeo 1.14+ from source (git clone --branch v1.14.5 https://github.com/containers/skopeo && cd skopeo && GOFLAGS=-mod=vendor CGO_ENABLED=0 go build -tags 'containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper' ./cmd/skopeo) and set VESPERA_SKOPEO to it; on Fedora: dnf install skopeo"
+VESPERA_SKOPEO_HELP="on Fedora: dnf install skopeo; elsewhere build it with Go 1.19+: git clone --depth 1 --branch v1.14.5 https://github.com/containers/skopeo && cd skopeo && GOFLAGS=-mod=vendor CGO_ENABLED=0 go build -tags 'containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper' ./cmd/skopeo, then set VESPERA_SKOPEO to the skopeo it wrote there (export VESPERA_SKOPEO=\$PWD/skopeo)"
+# ./run changes folder before it looks: a relative VESPERA_SKOPEO means relative to where it was typed.
+case "${VESPERA_SKOPEO:-}" in ''|/*) ;; *) VESPERA_SKOPEO="$PWD/$VESPERA_SKOPEO" ;; esac
 skopeo_verifies_sigstore() {
-  [ -x "$1" ] || return 1
+  [ -f "$1" ] && [ -x "$1" ] || return 1
   version=$("$1" --version 2>/dev/null | sed -n 's/^skopeo version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
   [ -n "$version" ] || return 1
   set -- "$1" $version
-  [ "$2" -gt 1 ] || [ "$3" -ge 10 ] || return 1
+  [ "$2" -gt 1 ] || { [ "$2" -eq 1 ] && [ "$3" -ge 10 ]; } || return 1
   # Debian's build answers every sigstore rule with this sentence instead of verifying.
-  ! grep -q 'Debian-local change: sigstore disabled' "$1"
+  ! grep -qF 'Debian-local change: sigstore disabled' "$1"
 }
 ensure_sigstore_skopeo() {
   if [ -n "${VESPERA_SKOPEO:-}" ]; then
     skopeo_verifies_sigstore "$VESPERA_SKOPEO" && { export VESPERA_SKOPEO; return 0; }
-    die "setup: VESPERA_SKOPEO=$VESPERA_SKOPEO is not a skopeo 1.10+ with sigstore verification; $VESPERA_SKOPEO_HELP."
+    die "setup: VESPERA_SKOPEO=$VESPERA_SKOPEO is not a skopeo 1.10+ that verifies sigstore signatures (the tests need the real containers/image; Debian's has it switched off): $VESPERA_SKOPEO_HELP."
   fi
   for candidate in "$VESPERA_ROOT/../shared/tools/skopeo" "$(command -v skopeo 2>/dev/null || true)"; do
     if [ -n "$candidate" ] && skopeo_verifies_sigstore "$candidate"; then
       VESPERA_SKOPEO=$(cd "$(dirname "$candidate")" && pwd)/$(basename "$candidate"); export VESPERA_SKOPEO; return 0
     fi
   done
-  die "setup: the tests need a skopeo that verifies sigstore signatures (the real containers/image; Debian's has it switched off): $VESPERA_SKOPEO_HELP."
+  die "setup: the tests need a skopeo that verifies sigstore signatures (the real containers/image; Debian's has it switched off) and none was found (VESPERA_SKOPEO is unset, no ../shared/tools/skopeo beside the checkout, no such skopeo on PATH): $VESPERA_SKOPEO_HELP."
 }
 ensure_demo_packages() { ensure_packages "the demo" "$VESPERA_DEMO_PACKAGES"; }

@@ -25,7 +25,13 @@ export function trayIcon(snapshot: StatusSnapshot): TrayIcon {
       return 'signed';
     case 'update-ready':
     case 'update-available':
+    case 'restart-pending':
       return 'ready';
+    case 'cannot-check': {
+      // No evidence either way: keep the last good answer's look; the tooltip says it is not current.
+      const running = snapshot.deployments.find((d) => d.role === 'booted')?.signature;
+      return running?.lastVerified && snapshot.enforcement.mode !== 'none' ? 'signed' : 'unverified';
+    }
     case 'checking':
     case 'busy':
       return 'busy';

@@ -1,29 +1,25 @@
-// What the app remembers for this user across runs: which images it enforces itself (app-enforced
-// mode: the OS cannot check a keyless GitHub identity) and the automatic-staging choice.
+// What the app remembers for this user across runs: the automatic-staging choice made in Settings, and
+// (from versions before enforcement became host configuration) a per-user list of app-enforced images.
 //
-// Kept in $XDG_STATE_HOME/vespera-updates/state.json; a damaged file counts as empty, so the worst it
-// can do is show the host as unverified again, which the user can fix by migrating once more.
+// Kept in $XDG_STATE_HOME/vespera-updates/state.json; a damaged file counts as empty. Which images the
+// app enforces lives in /etc/vespera-updates/enforcement.json now (main/policy/host-enforcement.ts);
+// the old per-user list is only read, to move it there once (host-housekeeping.ts).
 
 import { join } from 'node:path';
 import { readFileLimited } from '../shared/bounded.ts';
 import { writeUserFile } from '../shared/user-files.ts';
 
-export interface AppEnforcedImage {
-  /** Repository name, `registry/owner/name`. */
-  readonly repository: string;
-  readonly since: string;
-}
-
 export interface AppState {
-  readonly appEnforced: readonly AppEnforcedImage[];
   /** The user's choice in Settings; undefined: the configuration decides. */
   readonly automaticStaging?: boolean;
+  /** Repositories an older version recorded as app-enforced for this user only; moved to the host record. */
+  readonly legacyAppEnforced: readonly string[];
 }
 
 const VERSION = 1;
 const MAX_BYTES = 64 * 1024;
 const MAX_IMAGES = 64;
-export const EMPTY_STATE: AppState = { appEnforced: [] };
+export const EMPTY_STATE: AppState = { legacyAppEnforced: [] };
 
 export function stateFile(stateDir: string): string {
   return join(stateDir, 'state.json');
@@ -38,29 +34,17 @@ export async function readAppState(stateDir: string): Promise<AppState> {
   }
   if (typeof data !== 'object' || data === null || (data as { version?: unknown }).version !== VERSION) return EMPTY_STATE;
   const { appEnforced, automaticStaging } = data as { appEnforced?: unknown; automaticStaging?: unknown };
-  const images = Array.isArray(appEnforced)
+  const legacy = Array.isArray(appEnforced)
     ? appEnforced
-        .filter((e): e is AppEnforcedImage => typeof e === 'object' && e !== null && typeof (e as AppEnforcedImage).repository === 'string' && typeof (e as AppEnforcedImage).since === 'string')
-        .filter((e) => e.repository.length <= 512 && e.since.length <= 64)
+        .map((e: unknown) => (typeof e === 'object' && e !== null ? (e as { repository?: unknown }).repository : undefined))
+        .filter((r): r is string => typeof r === 'string' && r.length <= 512)
         .slice(0, MAX_IMAGES)
-        .map((e) => ({ repository: e.repository, since: e.since }))
     : [];
-  return { appEnforced: images, ...(typeof automaticStaging === 'boolean' ? { automaticStaging } : {}) };
+  return { legacyAppEnforced: legacy, ...(typeof automaticStaging === 'boolean' ? { automaticStaging } : {}) };
 }
 
 export async function writeAppState(stateDir: string, state: AppState): Promise<void> {
-  await writeUserFile(stateFile(stateDir), `${JSON.stringify({ version: VERSION, ...state }, null, 1)}\n`);
-}
-
-export function isAppEnforced(state: AppState, repository: string): boolean {
-  return state.appEnforced.some((e) => e.repository === repository);
-}
-
-export function withAppEnforced(state: AppState, repository: string, since: Date): AppState {
-  if (isAppEnforced(state, repository)) return state;
-  return { ...state, appEnforced: [...state.appEnforced, { repository, since: since.toISOString() }].slice(-MAX_IMAGES) };
-}
-
-export function withoutAppEnforced(state: AppState, repository: string): AppState {
-  return { ...state, appEnforced: state.appEnforced.filter((e) => e.repository !== repository) };
+  const legacy = state.legacyAppEnforced.length > 0 ? { appEnforced: state.legacyAppEnforced.map((repository) => ({ repository })) } : {};
+  const choice = state.automaticStaging !== undefined ? { automaticStaging: state.automaticStaging } : {};
+  await writeUserFile(stateFile(stateDir), `${JSON.stringify({ version: VERSION, ...choice, ...legacy }, null, 1)}\n`);
 }

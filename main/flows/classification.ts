@@ -1,40 +1,79 @@
 // The classification behind every status: from the host's deployments, the signature checks and who
 // enforces, one health state, a plain headline, the notices and the actions that make sense now. Pure.
 
-import type { ActionId, Notice, StatusSnapshot } from '../../preload/contract.ts';
+import type { ActionId, DeploymentView, Notice, StatusSnapshot } from '../../preload/contract.ts';
 import type { Deployment, HostState } from '../host/index.ts';
 import type { DockerReference } from '../shared/image-reference.ts';
 import { isVerified } from '../trust/index.ts';
 import type { Enforcement } from './enforcement.ts';
 import { imageOf, type Expectation, type ResolvedImage } from './image-checks.ts';
-import { deploymentView, enforcementView, isoTime, signatureView, type CheckState } from './views.ts';
+import { deploymentView, enforcementView, failureText, isoTime, signatureView, verdictOf, type CheckState } from './views.ts';
 
 export const AUTOMATIC_POLICY_FIX =
   "sudo sed -i 's/^#\\?AutomaticUpdatePolicy=.*/AutomaticUpdatePolicy=check/' /etc/rpm-ostreed.conf && sudo rpm-ostree reload";
 
 export interface SnapshotFacts {
   readonly host: HostState;
+  /** Who enforces for the booted system. */
   readonly enforcement: Enforcement | undefined;
+  /** Who enforces for the deployment a plain restart boots, when that is not the booted one. */
+  readonly nextEnforcement?: Enforcement | undefined;
   readonly checkOf: (d: Deployment) => CheckState | undefined;
   readonly expectationOf: (image: DockerReference) => Expectation | undefined;
   readonly available: (ResolvedImage & { check?: CheckState }) | undefined;
   readonly lastCheck?: { at: Date; ok: boolean; message: string } | undefined;
+  /** The host's record of app-enforced images could not be read (damaged): said, never hidden. */
+  readonly recordProblem?: string;
   readonly operation?: { title: string; percent?: number; message?: string } | undefined;
+}
+
+/**
+ * The deployment a plain restart boots: the first of the booted stateroot in boot order, except a
+ * staged one held by the app (finalization locked), which boots only through Restart now.
+ */
+export function plainRestartTarget(host: HostState): Deployment | undefined {
+  const ours = host.deployments.filter((d) => host.osName === undefined || d.osname === host.osName);
+  return ours.find((d) => !(d.staged && d.finalizationLocked)) ?? host.booted;
+}
+
+function roleOf(host: HostState, d: Deployment, next: Deployment | undefined): DeploymentView['role'] {
+  if (d.booted) return 'booted';
+  if (d.staged) return 'staged';
+  if (next && d.id === next.id) return 'pending';
+  return d.id === host.rollback?.id ? 'rollback' : 'other';
+}
+
+function describeName(d: Deployment): string {
+  return d.version ?? d.imageDigest ?? d.checksum;
+}
+
+/** `rollback` when the next boot is older than what runs now (or named so by rpm-ostree), else `switch`. */
+function pendingKind(host: HostState, pending: Deployment): string {
+  const booted = host.booted;
+  if (booted && pending.timestamp !== undefined && booted.timestamp !== undefined && pending.timestamp < booted.timestamp) return 'rollback';
+  return booted && pending.origin !== booted.origin ? 'another image' : 'rollback';
 }
 
 /** The classification: one health state, a plain headline, the actions that make sense now. Pure. */
 export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
-  const { host, enforcement } = facts;
-  const view = (d: Deployment, role: 'booted' | 'staged' | 'rollback' | 'other') => {
+  const { host } = facts;
+  const next = plainRestartTarget(host);
+  const view = (d: Deployment) => {
     const image = imageOf(d);
-    return deploymentView(d, role, signatureView(facts.checkOf(d), image ? facts.expectationOf(image) : undefined));
+    const role = roleOf(host, d, next);
+    return { ...deploymentView(d, role, signatureView(facts.checkOf(d), image ? facts.expectationOf(image) : undefined)), ...(next && d.id === next.id ? { nextBoot: true } : {}) };
   };
-  const deployments = host.deployments.map((d) =>
-    view(d, d.booted ? 'booted' : d.staged ? 'staged' : d.id === host.rollback?.id ? 'rollback' : 'other'),
-  );
-  const enforcementV = enforcement
-    ? enforcementView(enforcement)
+  const deployments = host.deployments.map(view);
+  // The enforcement line follows the deployment that boots next; until the restart, the current one.
+  const current = facts.enforcement;
+  const upcoming = facts.nextEnforcement ?? current;
+  const enforcementV = upcoming
+    ? {
+        ...enforcementView(upcoming),
+        ...(current && upcoming !== current && current.summary !== upcoming.summary ? { untilRestart: current.summary } : {}),
+      }
     : { mode: 'none' as const, summary: 'Not known yet', detail: 'Vespera Updates is reading the host’s signature policy.' };
+  const enforcement = upcoming;
   const notices: Notice[] = [];
   const actions: ActionId[] = [];
   const transaction = facts.operation
@@ -58,34 +97,42 @@ export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
 
   const booted = host.booted;
   const staged = host.staged;
+  const pending = next && booted && next.id !== booted.id && !next.staged ? next : undefined;
   const stagedCheck = staged ? facts.checkOf(staged) : undefined;
   const bootedCheck = booted ? facts.checkOf(booted) : undefined;
   const available = facts.available;
+  const expectationFor = (d: Deployment) => (imageOf(d) ? facts.expectationOf(imageOf(d) as DockerReference) : undefined);
   let health: StatusSnapshot['health'];
   let headline: string;
   let detail: string | undefined;
   let update: StatusSnapshot['update'];
 
   if (staged && stagedCheck) {
-    const signature = signatureView(stagedCheck, imageOf(staged) ? facts.expectationOf(imageOf(staged) as DockerReference) : undefined);
-    const failed = stagedCheck.status === 'done' && !isVerified(stagedCheck.result);
+    const signature = signatureView(stagedCheck, expectationFor(staged));
+    const verdict = verdictOf(stagedCheck);
+    const version = staged.version ?? '';
     update = {
-      state: failed ? 'failed' : 'ready',
+      state: verdict === 'failed' ? 'failed' : verdict === 'unchecked' ? 'unchecked' : 'ready',
       ...(staged.version ? { version: staged.version } : {}),
       ...(isoTime(staged.timestamp) ? { timestamp: isoTime(staged.timestamp) as string } : {}),
       ...(staged.origin ? { imageReference: staged.origin } : {}),
       digest: staged.imageDigest ?? staged.checksum,
       signature,
     };
-    if (failed) {
+    if (verdict === 'failed') {
       health = 'needs-attention';
-      headline = `The staged update ${staged.version ?? ''} failed its signature check: discard it`.replace('  ', ' ');
+      headline = `The staged update ${version} failed its signature check: discard it`.replace('  ', ' ');
       detail = signature.failure?.message;
-      notices.push({ code: 'staged-not-verified', severity: 'critical', message: `Do not restart into the staged update: ${signature.failure?.message ?? ''}`, action: 'discard-staged' });
+      notices.push({ code: 'staged-not-verified', severity: 'critical', message: 'Do not restart into the staged update: it is not what its publisher signed. Discard it.', action: 'discard-staged' });
       actions.push('discard-staged', 'open-details', 'doctor');
-    } else if (stagedCheck.status === 'checking') {
+    } else if (verdict === 'unchecked') {
+      health = 'cannot-check';
+      headline = `Could not check the staged update ${version}`.replace('  ', ' ').trim();
+      detail = `${signature.failure?.message ?? ''} ${staged.finalizationLocked ? 'It stays held: it boots only once it verifies.' : 'It is not held: a plain restart boots it unverified.'}`.trim();
+      actions.push('check-now', 'open-details', 'discard-staged', 'doctor');
+    } else if (verdict === 'pending') {
       health = 'checking';
-      headline = `Checking the signature of the staged update ${staged.version ?? ''}`.trim();
+      headline = `Checking the signature of the staged update ${version}`.trim();
       actions.push('open-details');
     } else {
       health = 'update-ready';
@@ -95,24 +142,49 @@ export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
     if (!staged.finalizationLocked && enforcement?.mode === 'app-enforced') {
       notices.push({
         code: 'staged-outside-app',
-        severity: failed ? 'critical' : 'warning',
+        severity: verdict === 'failed' ? 'critical' : 'warning',
         message: 'This update was staged outside Vespera Updates (the automatic timer or a terminal), so it is not held: any restart boots it.',
-        ...(failed ? { action: 'discard-staged' as const } : {}),
+        ...(verdict === 'failed' ? { action: 'discard-staged' as const } : {}),
       });
+    }
+  } else if (pending) {
+    const check = facts.checkOf(pending);
+    const verdict = verdictOf(check);
+    const name = `${describeName(pending)} (${pendingKind(host, pending)})`;
+    if (verdict === 'failed') {
+      health = 'needs-attention';
+      headline = `Next restart: ${name}, whose signature does not check out`;
+      detail = failureText(check);
+    } else if (verdict === 'unchecked') {
+      health = 'cannot-check';
+      headline = `Next restart: ${name}; its signature could not be checked`;
+      detail = failureText(check);
+    } else if (verdict === 'pending') {
+      health = 'checking';
+      headline = `Next restart: ${name}; checking its signature`;
+    } else {
+      health = 'restart-pending';
+      headline = `Next restart: ${name}`;
+      detail = `This computer runs ${describeName(booted as Deployment)} until it restarts.`;
     }
   } else if (available && available.check?.status === 'done') {
     const signature = signatureView(available.check, facts.expectationOf(available.image));
-    const verified = isVerified(available.check.result);
+    const verdict = verdictOf(available.check);
     update = {
-      state: verified ? 'available' : 'failed',
+      state: verdict === 'verified' ? 'available' : verdict === 'unchecked' ? 'unchecked' : 'failed',
       ...(available.version ? { version: available.version } : {}),
       digest: available.platformDigest,
       signature,
     };
-    if (verified) {
+    if (verdict === 'verified') {
       health = 'update-available';
       headline = `Signed update available: ${available.version ?? available.platformDigest}`;
       actions.push('stage-update', 'open-details');
+    } else if (verdict === 'unchecked') {
+      health = 'cannot-check';
+      headline = `An update (${available.version ?? available.platformDigest}) is available, but its signature could not be checked`;
+      detail = signature.failure?.message;
+      actions.push('check-now', 'open-details', 'doctor');
     } else {
       health = 'needs-attention';
       headline = `An update is available but failed its signature check; it will not be installed`;
@@ -122,21 +194,30 @@ export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
   } else if (!booted) {
     health = 'checking';
     headline = 'Reading the host';
-  } else if (bootedCheck?.status === 'checking' || (!bootedCheck && imageOf(booted))) {
-    health = 'checking';
-    headline = 'Checking the signature of the running system';
-  } else if (bootedCheck?.status === 'done' && !isVerified(bootedCheck.result)) {
-    health = enforcement?.mode === 'none' ? 'unverified' : 'needs-attention';
-    headline = `The running system's signature does not check out`;
-    detail = bootedCheck.result.message;
-    actions.push('open-details', 'doctor');
-  } else if (enforcement?.mode === 'none') {
-    health = 'unverified';
-    headline = bootedCheck?.status === 'done' ? 'Signed, but nothing enforces signatures on this host' : 'This host boots unverified images';
-    detail = enforcement.detail;
   } else {
-    health = 'signed-current';
-    headline = `Up to date and signed: ${booted.version ?? booted.imageDigest ?? booted.checksum}`;
+    const verdict = verdictOf(bootedCheck);
+    if (verdict === 'pending' && imageOf(booted)) {
+      health = 'checking';
+      headline = 'Checking the signature of the running system';
+    } else if (verdict === 'failed') {
+      health = enforcement?.mode === 'none' ? 'unverified' : 'needs-attention';
+      headline = `The running system's signature does not check out`;
+      detail = failureText(bootedCheck);
+      actions.push('open-details', 'doctor');
+    } else if (verdict === 'unchecked') {
+      const last = bootedCheck?.status === 'done' ? bootedCheck.lastVerified : undefined;
+      health = enforcement?.mode === 'none' ? 'unverified' : 'cannot-check';
+      headline = `Could not check the running system's signature`;
+      detail = `${failureText(bootedCheck) ?? ''}${last ? ` It last verified on ${last.checkedAt}, signed by ${last.signedBy}.` : ' It has not been verified on this computer before.'}`.trim();
+      actions.push('check-now', 'doctor');
+    } else if (enforcement?.mode === 'none') {
+      health = 'unverified';
+      headline = verdict === 'verified' ? 'Signed, but nothing enforces signatures on this host' : 'This host boots unverified images';
+      detail = enforcement.detail;
+    } else {
+      health = 'signed-current';
+      headline = `Up to date and signed: ${describeName(booted)}`;
+    }
   }
 
   if (enforcement?.mode === 'none' && imageOf(booted)) {
@@ -160,6 +241,7 @@ export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
       action: 'doctor',
     });
   }
+  if (facts.recordProblem) notices.push({ code: 'enforcement-record-damaged', severity: 'critical', message: `Vespera Updates cannot tell whether it enforces this host's updates: ${facts.recordProblem}`, action: 'doctor' });
   if (facts.lastCheck && !facts.lastCheck.ok) notices.push({ code: 'check-failed', severity: 'warning', message: facts.lastCheck.message, action: 'check-now' });
 
   if (!actions.includes('check-now')) actions.push('check-now');

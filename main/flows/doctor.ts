@@ -7,8 +7,8 @@ import type { HostState } from '../host/index.ts';
 import { inspectPolicy, type PolicyReport } from '../policy/policy-report.ts';
 import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, parseDockerReference, repositoryName, type DockerReference } from '../shared/image-reference.ts';
-import { isCosignTag, isVerified, type VerificationResult } from '../trust/index.ts';
-import { readAppState } from './app-state.ts';
+import { connectionFailure, isCosignTag, isVerified, type VerificationResult } from '../trust/index.ts';
+import { readHostEnforcement } from '../policy/host-enforcement.ts';
 import { enforcementOf } from './enforcement.ts';
 import { failureOf, imageOf, type ImageChecks } from './image-checks.ts';
 import type { PartialSession } from './session.ts';
@@ -73,7 +73,7 @@ export async function runDoctor(session: PartialSession, checks: ImageChecks, op
   }
   await guard('sigstore', 'Sigstore’s services answer', async () => await sigstoreCheck(session, options.probeTimeoutMs ?? 5000));
   if (state) await guard('automatic-updates', 'Automatic updates go through the check', async () => {
-    const enforcement = await enforcementOf(state.booted, session.policy, await readAppState(session.stateDir));
+    const enforcement = await enforcementOf(state.booted, session.policy, (await readHostEnforcement(session.policy)).record);
     const stages = state.automaticUpdatePolicy === 'stage' || state.automaticUpdatePolicy === 'apply';
     if (enforcement.mode === 'app-enforced' && stages) {
       return fail('automatic-updates', 'Automatic updates go through the check', `rpm-ostree stages updates on its own (AutomaticUpdatePolicy=${state.automaticUpdatePolicy}), without Vespera's check.`, [`AutomaticUpdatePolicy=${state.automaticUpdatePolicy}`, enforcement.summary], {
@@ -171,7 +171,7 @@ async function registryCheck(session: PartialSession, image: DockerReference, ti
     return fail('registry', title, `${image.registry} answered ${response.status}.`, [`GET ${url} → ${response.status}`], { text: 'The registry has a problem; try again later.' });
   } catch (error) {
     const timedOut = (error as Error).name === 'TimeoutError';
-    return fail('registry', title, timedOut ? `${image.registry} did not answer within ${timeoutMs / 1000} s: checks and updates will be slow or time out.` : `${image.registry} cannot be reached (${describeError(error)}).`, [`GET ${url}`], {
+    return fail('registry', title, timedOut ? `${image.registry} did not answer within ${timeoutMs / 1000} s: checks and updates will be slow or time out.` : `${image.registry} ${connectionFailure(error)}: nothing can be checked or updated from it until it answers.`, [`GET ${url} → ${connectionFailure(error)}`], {
       text: 'Check the network connection (and a proxy, if you use one), then try again.',
       command: `curl -sI ${url}`,
     });

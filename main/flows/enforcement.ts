@@ -5,8 +5,8 @@ import type { Deployment } from '../host/index.ts';
 import type { PolicyPaths } from '../policy/host-files.ts';
 import { inspectPolicy, type PolicyReport } from '../policy/policy-report.ts';
 import type { Requirement } from '../policy/policy-model.ts';
+import { isAppEnforced, type HostEnforcement } from '../policy/host-enforcement.ts';
 import { repositoryName } from '../shared/image-reference.ts';
-import { isAppEnforced, type AppState } from './app-state.ts';
 
 export interface Enforcement {
   readonly mode: 'key-enforced' | 'app-enforced' | 'none';
@@ -49,7 +49,8 @@ function osRequirement(requirements: readonly Requirement[]): { summary: string;
   return undefined;
 }
 
-export async function enforcementOf(booted: Deployment | undefined, paths: PolicyPaths, state: AppState): Promise<Enforcement> {
+/** Who enforces for `booted` (or any deployment), given the host's record of app-enforced images. */
+export async function enforcementOf(booted: Deployment | undefined, paths: PolicyPaths, record: HostEnforcement): Promise<Enforcement> {
   const refspec = booted?.refspec;
   if (!refspec) {
     return { mode: 'none', summary: 'Unknown: the booted system is not known', detail: 'rpm-ostreed did not report a booted deployment.' };
@@ -82,16 +83,19 @@ export async function enforcementOf(booted: Deployment | undefined, paths: Polic
     };
   }
   if (applied && attachments) {
-    const prefix = refspec.verification === 'signed' ? 'ostree-image-signed:' : 'ostree-unverified-registry: (the policy still applies)';
+    const refuses = 'rpm-ostree refuses any update of this image that the key in /etc/containers/policy.json did not sign. Vespera Updates also checks who built it.';
     return {
       mode: 'key-enforced',
       summary: applied.summary,
-      detail: `rpm-ostree (${prefix}) refuses any update of this image that the key in /etc/containers/policy.json did not sign. Vespera Updates also checks who built it.`,
+      detail:
+        refspec.verification === 'signed'
+          ? refuses
+          : `This host follows an ostree-unverified-registry: reference, but /etc/containers/policy.json still applies to it: ${refuses}`,
       ...(applied.keyPath ? { keyPath: applied.keyPath } : {}),
       ...(policy ? { policy } : {}),
     };
   }
-  if (image && isAppEnforced(state, repositoryName(image))) {
+  if (image && isAppEnforced(record, repositoryName(image))) {
     return {
       mode: 'app-enforced',
       summary: KEYLESS_LIMIT,

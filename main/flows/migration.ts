@@ -17,7 +17,7 @@ import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, parseDockerReference, repositoryName, variantFamily, type DockerReference, type Sha256Digest } from '../shared/image-reference.ts';
 import { readFileLimited } from '../shared/bounded.ts';
 import { isVerified, loadPublicKey, type PublicKeyRef, type VerificationResult } from '../trust/index.ts';
-import { readAppState, withAppEnforced, withoutAppEnforced, writeAppState } from './app-state.ts';
+import { isAppEnforced, readHostEnforcement } from '../policy/host-enforcement.ts';
 import { failureOf, imageOf, type ImageChecks, type ResolvedImage } from './image-checks.ts';
 import { followTransaction, type ProgressListener } from './progress.ts';
 import type { FlowSession } from './session.ts';
@@ -316,6 +316,7 @@ export function migrationPreview(plan: MigrationPlan): MigrationPreview {
 
 interface Undo {
   policyBackup?: string;
+  enforcementBackup?: string;
   discardStaged: boolean;
 }
 
@@ -403,13 +404,17 @@ export async function runMigration(session: FlowSession, checks: ImageChecks, pl
     }
   }
 
-  try {
-    const appState = await readAppState(session.stateDir);
-    const repository = repositoryName(image);
-    await writeAppState(session.stateDir, plan.mode === 'app-enforced' ? withAppEnforced(appState, repository, session.now()) : withoutAppEnforced(appState, repository));
-  } catch (error) {
-    if (plan.mode === 'app-enforced') {
-      return await undoAndFail(session, undo, fail, 'state-unwritable', `Vespera Updates could not record that it enforces this image (${describeError(error)}).`);
+  // App-enforced mode is host configuration: every user, the CLI under sudo and the service see it.
+  const record = await readHostEnforcement(session.policy);
+  const repository = repositoryName(image);
+  const wanted = plan.mode === 'app-enforced' ? 'app' : plan.mode === 'unverified' ? 'none' : undefined;
+  if (wanted && isAppEnforced(record.record, repository) !== (wanted === 'app')) {
+    step('Recording the enforcement mode for this host', 'The privileged helper writes /etc/vespera-updates/enforcement.json (a password may be asked).');
+    try {
+      const reply = await runPolicyHelper(session.helperSite, 'enforce', { enforce: { repository, mode: wanted } });
+      if (reply.backup) undo.enforcementBackup = reply.backup;
+    } catch (error) {
+      return await undoAndFail(session, undo, fail, (error as { code?: string }).code ?? 'policy-helper', `Vespera Updates could not record for this host that it ${wanted === 'app' ? 'enforces' : 'no longer enforces'} this image (${describeError(error)}).`);
     }
   }
 
@@ -452,15 +457,20 @@ async function undoAndFail(
       problems.push(`the staged deployment could not be removed (${describeError(error)}); discard it with: rpm-ostree cleanup -p`);
     }
   }
-  if (undo.policyBackup) {
+  for (const [backup, what] of [[undo.enforcementBackup, 'the previous enforcement record'], [undo.policyBackup, 'the previous signature policy']] as const) {
+    if (!backup) continue;
     try {
-      await runPolicyHelper(session.helperSite, 'restore', { backupId: undo.policyBackup });
+      await runPolicyHelper(session.helperSite, 'restore', { backupId: backup });
     } catch (error) {
-      problems.push(`the previous signature policy could not be put back (${describeError(error)}); restore it with: vespera-updates policy restore ${undo.policyBackup}`);
+      problems.push(`${what} could not be put back (${describeError(error)}); restore it with: vespera-updates policy restore ${backup}`);
     }
   }
   if (problems.length > 0) return fail(code, `The migration failed: ${cause} Undoing it partly failed: ${problems.join('; ')}.`, 'unknown');
-  const undone = [undo.policyBackup ? 'the previous signature policy was put back' : '', undo.discardStaged ? 'the staged deployment was removed' : ''].filter(Boolean);
+  const undone = [
+    undo.policyBackup ? 'the previous signature policy was put back' : '',
+    undo.enforcementBackup ? 'the previous enforcement record was put back' : '',
+    undo.discardStaged ? 'the staged deployment was removed' : '',
+  ].filter(Boolean);
   return fail(code, `The migration failed: ${cause} ${undone.length > 0 ? `${capitalise(undone.join(' and '))}; the` : 'The'} host is exactly as it was.`);
 }
 

@@ -6,14 +6,15 @@ import type { OperationOutcome, ProgressEvent, StatusSnapshot } from '../../prel
 import { HostError, type Deployment, type HostState, type Transaction } from '../host/index.ts';
 import { describeError } from '../shared/errors.ts';
 import { repositoryName, type DockerReference } from '../shared/image-reference.ts';
-import { isVerified } from '../trust/index.ts';
-import { readAppState, type AppState } from './app-state.ts';
+import { isVerified, verdictOfCode } from '../trust/index.ts';
+import { NO_ENFORCEMENT, readHostEnforcement, type HostEnforcement } from '../policy/host-enforcement.ts';
 import { enforcementOf, type Enforcement } from './enforcement.ts';
-import { buildSnapshot } from './classification.ts';
+import { buildSnapshot, plainRestartTarget } from './classification.ts';
 import { failureOf, imageOf, type Expectation, type ImageChecks, type ResolvedImage } from './image-checks.ts';
 import { followTransaction, type ProgressListener } from './progress.ts';
 import type { FlowSession } from './session.ts';
-import type { CheckState } from './views.ts';
+import { VerdictMemory, verdictKey } from './verdict-memory.ts';
+import { failureText, signatureView, signedBy, verdictOf, type CheckState } from './views.ts';
 
 export interface WatchOptions {
   /** App-enforced mode: stage verified updates (held until restart) without asking. */
@@ -41,8 +42,10 @@ export class UpdateWatch {
   readonly #snapshotListeners = new Set<(s: StatusSnapshot) => void>();
   readonly #progressListeners = new Set<ProgressListener>();
   readonly #autoStaged = new Set<string>();
-  #appState: AppState = { appEnforced: [] };
+  #record: { record: HostEnforcement; problem?: string } = { record: NO_ENFORCEMENT };
   #enforcement: Enforcement | undefined;
+  #nextEnforcement: Enforcement | undefined;
+  readonly #memory: VerdictMemory;
   #available: AvailableUpdate | undefined;
   #lastCheck: { at: Date; ok: boolean; message: string } | undefined;
   #operation: { kind: ProgressEvent['operation']; title: string; percent?: number; message?: string } | undefined;
@@ -56,6 +59,7 @@ export class UpdateWatch {
     this.#session = session;
     this.#checks = checks;
     this.#options = options;
+    this.#memory = new VerdictMemory(session.stateDir);
   }
 
   /** Reads the state, starts the first checks, and follows the host from then on. */
@@ -134,9 +138,12 @@ export class UpdateWatch {
 
   async #refreshOnce(): Promise<void> {
     const host = this.#session.host.state;
-    this.#appState = await readAppState(this.#session.stateDir);
-    this.#enforcement = await enforcementOf(host.booted, this.#session.policy, this.#appState);
-    for (const deployment of [host.booted, host.staged, host.rollback]) {
+    this.#record = await readHostEnforcement(this.#session.policy);
+    this.#enforcement = await enforcementOf(host.booted, this.#session.policy, this.#record.record);
+    const next = plainRestartTarget(host);
+    const nextDiffers = next !== undefined && next.id !== host.booted?.id && next.origin !== host.booted?.origin;
+    this.#nextEnforcement = nextDiffers ? await enforcementOf(next, this.#session.policy, this.#record.record) : undefined;
+    for (const deployment of [host.booted, host.staged, next, host.rollback]) {
       const image = imageOf(deployment);
       if (deployment && image && deployment.imageDigest) {
         await this.#expect(image);
@@ -170,8 +177,8 @@ export class UpdateWatch {
     if (known && !fresh) return;
     this.#checkStates.set(key, { status: 'checking' });
     const work = run()
-      .then((result) => {
-        this.#checkStates.set(key, result ? { status: 'done', result, at: this.#session.now() } : { status: 'not-applicable', why: 'not a registry image' });
+      .then(async (result) => {
+        this.#checkStates.set(key, result ? await this.#remembered(key, { status: 'done', result, at: this.#session.now() }) : { status: 'not-applicable', why: 'not a registry image' });
       })
       .catch((error: unknown) => {
         this.#checkStates.set(key, { status: 'done', result: failureOf({ registry: '', repository: key }, error), at: this.#session.now() });
@@ -184,6 +191,27 @@ export class UpdateWatch {
       });
     this.#pending.add(work);
     this.#running.set(key, work);
+  }
+
+  /**
+   * Keeps the last good verdict: a verified check is remembered for this digest and expectation; a
+   * check that could not be made carries the time it last verified, if it ever did.
+   */
+  async #remembered(key: string, check: Extract<CheckState, { status: 'done' }>): Promise<CheckState> {
+    const at = key.lastIndexOf('@');
+    const repository = key.slice(0, at);
+    const memoryKey = verdictKey(repository, key.slice(at + 1), this.#expectations.get(repository)?.description ?? '');
+    try {
+      if (isVerified(check.result)) {
+        await this.#memory.remember(memoryKey, { checkedAt: check.at.toISOString(), signedBy: signedBy(signatureView(check)) });
+        return check;
+      }
+      if (verdictOfCode(check.result.code) !== 'unchecked') return check;
+      const last = await this.#memory.get(memoryKey);
+      return last ? { ...check, lastVerified: last } : check;
+    } catch {
+      return check;
+    }
   }
 
   #emitProgress(event: ProgressEvent): void {
@@ -236,14 +264,16 @@ export class UpdateWatch {
         resolved = await this.#checks.resolve(image);
       } catch (error) {
         const failure = failureOf(image, error);
-        this.#lastCheck = { at: this.#session.now(), ok: false, message: failure.message };
-        return { ok: false, code: failure.code, message: failure.message };
+        const message = `Could not check for updates: ${failure.message.replace(/\.?$/, '.')} Nothing was installed; the host is as it was.${hostNote(hostProblem)}`;
+        this.#lastCheck = { at: this.#session.now(), ok: false, message };
+        this.#publish();
+        return { ok: false, code: failure.code, message };
       }
       const state = host.state;
       if (resolved.platformDigest === state.booted?.imageDigest || resolved.platformDigest === state.staged?.imageDigest) {
         this.#available = undefined;
         const staged = resolved.platformDigest === state.staged?.imageDigest;
-        const message = staged ? 'The newest build is already staged for the next restart.' : 'Up to date: this host runs the newest build.';
+        const message = `${staged ? 'The newest build is already staged for the next restart.' : 'Up to date: this host runs the newest build.'}${hostNote(hostProblem)}`;
         this.#lastCheck = { at: this.#session.now(), ok: true, message };
         await this.refresh();
         return { ok: true, message };
@@ -254,14 +284,19 @@ export class UpdateWatch {
       const key = checkKey(image, resolved.platformDigest);
       this.#startCheck(key, () => this.#checks.checkResolved(resolved, { fresh: true }), true);
       const check = await this.#checked(key);
-      const verified = check?.status === 'done' && isVerified(check.result);
+      const verdict = verdictOf(check);
       const version = resolved.version ?? resolved.platformDigest;
-      const message = verified
-        ? `A signed update is available: ${version}.`
-        : `An update (${version}) is available, but it failed its signature check and will not be installed: ${check?.status === 'done' && !isVerified(check.result) ? check.result.message : 'unknown reason'}`;
-      this.#lastCheck = { at: this.#session.now(), ok: true, message };
+      const why = failureText(check) ?? 'it was not checked';
+      const message =
+        verdict === 'verified'
+          ? `A signed update is available: ${version}.`
+          : verdict === 'unchecked'
+            ? `An update (${version}) is available, but its signature could not be checked, so it will not be installed until it verifies: ${why}`
+            : `An update (${version}) is available, but it failed its signature check and will not be installed: ${why}`;
+      this.#lastCheck = { at: this.#session.now(), ok: verdict !== 'unchecked', message: `${message}${hostNote(hostProblem)}` };
       this.#publish();
-      return { ok: verified, message, ...(verified ? {} : { code: 'update-not-verified' }) };
+      if (verdict === 'verified') return { ok: true, message: `${message}${hostNote(hostProblem)}` };
+      return { ok: false, message: `${message}${hostNote(hostProblem)}`, code: verdict === 'unchecked' ? 'update-unchecked' : 'update-not-verified' };
     });
   }
 
@@ -316,9 +351,12 @@ export class UpdateWatch {
       const key = checkKey(image, staged.imageDigest);
       this.#startCheck(key, () => this.#checks.checkDeployment(staged, { fresh: true }), true);
       const check = await this.#checked(key);
-      if (check?.status !== 'done' || !isVerified(check.result)) {
-        const why = check?.status === 'done' && !isVerified(check.result) ? check.result.message : 'it could not be checked';
-        return { ok: false, code: 'update-not-verified', message: `The staged update is not verified (${why}); it was not applied. Discard it or check again.` };
+      const verdict = verdictOf(check);
+      if (verdict === 'unchecked') {
+        return { ok: false, code: 'update-unchecked', message: `The staged update's signature could not be checked (${failureText(check) ?? ''}); it was not applied. Try again when the registry can be reached.` };
+      }
+      if (verdict !== 'verified') {
+        return { ok: false, code: 'update-not-verified', message: `The staged update is not verified (${failureText(check) ?? 'it could not be checked'}); it was not applied. Discard it.` };
       }
     }
     if (!staged.finalizationLocked) return await this.#reboot();
@@ -345,16 +383,20 @@ export class UpdateWatch {
   /** Removes the staged deployment (`Cleanup(pending-deploy)`): the next boot is the current system. */
   async discardStaged(): Promise<OperationOutcome> {
     if (!this.#session.host.state.staged) return { ok: false, code: 'nothing-staged', message: 'There is no staged update to discard.' };
-    return await this.#run('discard', 'Discarding the staged update', async () => {
+    const outcome = await this.#run('discard', 'Discarding the staged update', async (): Promise<OperationOutcome> => {
       try {
-        const outcome = await followTransaction(await this.#session.host.cleanup(['pending-deploy']), 'discard', 'Removing the staged deployment', (e) => this.#emitProgress(e));
-        if (!outcome.ok) return { ok: false, code: outcome.error.code, message: outcome.error.message };
+        const done = await followTransaction(await this.#session.host.cleanup(['pending-deploy']), 'discard', 'Removing the staged deployment', (e) => this.#emitProgress(e));
+        if (!done.ok) return { ok: false, code: done.error.code, message: done.error.message };
         await this.refresh();
-        return { ok: true, message: 'The staged update was discarded; the next boot is the current system.' };
+        const next = plainRestartTarget(this.#session.host.state);
+        return { ok: true, message: `The staged update was discarded; the next boot is ${next?.booted ? 'the current system' : (next?.version ?? 'the default deployment')}.` };
       } catch (error) {
         return hostFailure(error, 'Nothing was discarded.');
       }
     });
+    // What the tag offers is offered again (a good update stays available; a bad one stays reported).
+    if (outcome.ok) await this.check({ askHost: false });
+    return outcome;
   }
 
   #maybeAutoStage(host: HostState): void {
@@ -390,13 +432,20 @@ export class UpdateWatch {
     return buildSnapshot({
       host: this.#session.host.state,
       enforcement: this.#enforcement,
+      nextEnforcement: this.#nextEnforcement,
       checkOf: (d) => this.checkOf(d),
       expectationOf: (image) => this.#expectations.get(repositoryName(image)),
       available: this.available,
       lastCheck: this.#lastCheck,
+      ...(this.#record.problem ? { recordProblem: this.#record.problem } : {}),
       operation: this.#operation,
     });
   }
+}
+
+/** rpm-ostree's own update check failing is worth saying, after what the registry showed. */
+function hostNote(problem: string | undefined): string {
+  return problem ? ` (rpm-ostree's own check did not complete: ${problem})` : '';
 }
 
 function hostFailure(error: unknown, consequence: string): OperationOutcome {

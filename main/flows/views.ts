@@ -3,14 +3,20 @@
 
 import type { DeploymentView, EnforcementView, ImageTransport, SignatureView } from '../../preload/contract.ts';
 import type { Deployment } from '../host/index.ts';
-import type { VerificationResult } from '../trust/index.ts';
+import { verdictOfCode, type VerificationResult } from '../trust/index.ts';
 import type { Enforcement } from './enforcement.ts';
 import type { Expectation } from './image-checks.ts';
 
 /** Where a signature question stands for one digest. */
 export type CheckState =
   | { readonly status: 'checking' }
-  | { readonly status: 'done'; readonly result: VerificationResult; readonly at: Date }
+  | {
+      readonly status: 'done';
+      readonly result: VerificationResult;
+      readonly at: Date;
+      /** When the result could not be checked: the last time this digest verified. */
+      readonly lastVerified?: { readonly checkedAt: string; readonly signedBy: string };
+    }
   | { readonly status: 'not-applicable'; readonly why: string };
 
 export function isoTime(seconds: number | undefined): string | undefined {
@@ -26,7 +32,8 @@ export function signatureView(check: CheckState | undefined, expectation?: Expec
   const checkedAt = check.at.toISOString();
   if (r.status === 'failed') {
     return {
-      status: 'failed',
+      status: verdictOfCode(r.code) === 'unchecked' ? 'unchecked' : 'failed',
+      ...(check.lastVerified && verdictOfCode(r.code) === 'unchecked' ? { lastVerified: check.lastVerified } : {}),
       ...(r.platformDigest ?? r.digest ? { digest: r.platformDigest ?? r.digest } : {}),
       ...expected,
       failure: { code: r.code, message: r.message },
@@ -96,4 +103,19 @@ export function signedBy(view: SignatureView): string {
   if (!s) return 'an unknown signer';
   if (s.kind === 'key') return `the publisher key ${s.identity}`;
   return s.sourceRepository ? `${s.workflow ?? 'a workflow'} of ${s.sourceRepository}` : s.identity;
+}
+
+/** The verdict a check stands at: one of the three, still open, or not a registry image. */
+export type Verdict = 'verified' | 'failed' | 'unchecked' | 'pending' | 'not-applicable';
+
+export function verdictOf(check: CheckState | undefined): Verdict {
+  if (!check || check.status === 'checking') return 'pending';
+  if (check.status === 'not-applicable') return 'not-applicable';
+  if (check.result.status === 'verified') return 'verified';
+  return verdictOfCode(check.result.code);
+}
+
+/** The failure's message of a finished check that did not verify; undefined otherwise. */
+export function failureText(check: CheckState | undefined): string | undefined {
+  return check?.status === 'done' && check.result.status === 'failed' ? check.result.message : undefined;
 }

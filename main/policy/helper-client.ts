@@ -54,7 +54,9 @@ function helperScript(): string {
   return fileURLToPath(new URL(`./helper.${extension}`, import.meta.url));
 }
 
-export function helperCommand(config: HelperSite, verb: 'apply' | 'backups' | 'restore', extra: readonly string[] = []): HelperCommand {
+export type HelperVerb = 'apply' | 'backups' | 'restore' | 'enforce';
+
+export function helperCommand(config: HelperSite, verb: HelperVerb, extra: readonly string[] = []): HelperCommand {
   if (config.world) {
     if (config.world.etcRoot !== join(config.world.root, 'etc')) {
       throw new PolicyHelperError('helper-unavailable', `The test world's etc root must be ${join(config.world.root, 'etc')} for the policy helper; fix the world section of the config.`);
@@ -69,8 +71,13 @@ export function helperCommand(config: HelperSite, verb: 'apply' | 'backups' | 'r
 }
 
 /** Runs one helper verb and returns its reply, or throws a PolicyHelperError with its code and message. */
-export async function runPolicyHelper(config: HelperSite, verb: 'apply' | 'backups' | 'restore', options: { plan?: HelperPlan; backupId?: string } = {}): Promise<HelperReply> {
-  const cmd = helperCommand(config, verb, options.backupId !== undefined ? [options.backupId] : []);
+export async function runPolicyHelper(
+  config: HelperSite,
+  verb: HelperVerb,
+  options: { plan?: HelperPlan; backupId?: string; enforce?: { repository: string; mode: 'app' | 'none' } } = {},
+): Promise<HelperReply> {
+  const extra = options.backupId !== undefined ? [options.backupId] : options.enforce ? [options.enforce.repository, options.enforce.mode] : [];
+  const cmd = helperCommand(config, verb, extra);
   const env = { ...process.env };
   delete env.VESPERA_POLICY_HELPER_FAULT;
   const child = spawn(cmd.command, cmd.args, { env, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -1,25 +1,28 @@
 // The privileged policy helper: the one program Vespera Updates runs as root (pkexec, through the shim in
-// build/). Fixed verbs only: apply a plan read from stdin, list backups, restore a backup.
+// build/). Fixed verbs only: apply a plan read from stdin, list backups, restore a backup, and record
+// which images the app enforces itself (/etc/vespera-updates/enforcement.json).
 
 import { stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { collectLimited, withTimeout } from '../shared/bounded.ts';
 import { describeError } from '../shared/errors.ts';
 import { diskPathOf, policyPaths, type PlanTarget } from './host-files.ts';
-import { applyPlan, exitCodeOf, HELPER_EXIT, HelperError, listBackups, restoreBackup, type HelperContext, type HelperResult } from './policy-transaction.ts';
+import { applyPlan, exitCodeOf, HELPER_EXIT, HelperError, listBackups, recordEnforcement, restoreBackup, type HelperContext, type HelperResult } from './policy-transaction.ts';
 import type { WriteFaults } from './safe-files.ts';
 
 const USAGE = `usage: policy-helper apply [--json]          (the plan as JSON on standard input)
        policy-helper backups [--json]
        policy-helper restore BACKUP-ID [--json]
+       policy-helper enforce REPOSITORY app|none [--json]
 Run by Vespera Updates through pkexec. --root DIR works on DIR instead of / and is for tests only.`;
 
 const MAX_PLAN_BYTES = 4 * 1024 * 1024;
 const STDIN_TIMEOUT_MS = 30_000;
 
 interface Invocation {
-  readonly verb: 'apply' | 'backups' | 'restore';
+  readonly verb: 'apply' | 'backups' | 'restore' | 'enforce';
   readonly id?: string;
+  readonly enforce?: { readonly repository: string; readonly mode: 'app' | 'none' };
   readonly root?: string;
   readonly json: boolean;
 }
@@ -27,7 +30,7 @@ interface Invocation {
 function parseInvocation(argv: readonly string[]): Invocation {
   const rest = [...argv];
   const verb = rest.shift();
-  if (verb !== 'apply' && verb !== 'backups' && verb !== 'restore') throw new HelperError('helper-usage', `Unknown or missing verb${verb ? ` "${verb}"` : ''}.\n${USAGE}`);
+  if (verb !== 'apply' && verb !== 'backups' && verb !== 'restore' && verb !== 'enforce') throw new HelperError('helper-usage', `Unknown or missing verb${verb ? ` "${verb}"` : ''}.\n${USAGE}`);
   let root: string | undefined;
   let json = false;
   const positional: string[] = [];
@@ -41,6 +44,11 @@ function parseInvocation(argv: readonly string[]): Invocation {
     else positional.push(arg);
   }
   if (verb === 'restore' && positional.length !== 1) throw new HelperError('helper-usage', `restore needs one backup id.\n${USAGE}`);
+  if (verb === 'enforce') {
+    const [repository, mode] = positional;
+    if (positional.length !== 2 || !repository || (mode !== 'app' && mode !== 'none')) throw new HelperError('helper-usage', `enforce needs a repository and app or none.\n${USAGE}`);
+    return { verb, json, ...(root !== undefined ? { root } : {}), enforce: { repository, mode } };
+  }
   if (verb !== 'restore' && positional.length > 0) throw new HelperError('helper-usage', `${verb} takes no argument.\n${USAGE}`);
   return { verb, json, ...(root !== undefined ? { root } : {}), ...(verb === 'restore' ? { id: positional[0] } : {}) };
 }
@@ -101,6 +109,7 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ c
   }
   let result: HelperResult;
   if (invocation.verb === 'restore') result = await restoreBackup(ctx, invocation.id as string);
+  else if (invocation.enforce) result = await recordEnforcement(ctx, invocation.enforce.repository, invocation.enforce.mode);
   else {
     let text: string;
     try {

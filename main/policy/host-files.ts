@@ -12,7 +12,12 @@ import { checkKeyFileName, MAX_KEY_CHARS } from './public-key.ts';
 export class PolicyHostError extends CodedError<'policy-unreadable'> {}
 
 /** The only files the app (and its privileged helper) ever writes. */
-export type PlanTarget = { readonly kind: 'policy' } | { readonly kind: 'registries' } | { readonly kind: 'key'; readonly name: string };
+export type PlanTarget =
+  | { readonly kind: 'policy' }
+  | { readonly kind: 'registries' }
+  | { readonly kind: 'key'; readonly name: string }
+  /** /etc/vespera-updates/enforcement.json: which images the app enforces (written by its own verb). */
+  | { readonly kind: 'enforcement' };
 
 /** Our registries.d file; other files there belong to the system or the user and are never edited. */
 export const OWN_REGISTRIES_FILE = 'vespera-updates.yaml';
@@ -26,6 +31,8 @@ export interface PolicyPaths {
   readonly policyFile: string;
   readonly registriesDir: string;
   readonly keyDir: string;
+  /** Which images Vespera Updates enforces itself (app-enforced mode), for every user of the host. */
+  readonly enforcementFile: string;
 }
 
 export function policyPaths(etcRoot: string): PolicyPaths {
@@ -34,6 +41,7 @@ export function policyPaths(etcRoot: string): PolicyPaths {
     policyFile: join(etcRoot, 'containers', 'policy.json'),
     registriesDir: join(etcRoot, 'containers', 'registries.d'),
     keyDir: join(etcRoot, 'pki', 'containers'),
+    enforcementFile: join(etcRoot, 'vespera-updates', 'enforcement.json'),
   };
 }
 
@@ -46,6 +54,8 @@ export function hostPathOf(target: PlanTarget): string {
       return `/etc/containers/registries.d/${OWN_REGISTRIES_FILE}`;
     case 'key':
       return `${HOST_KEY_DIR}/${checkKeyFileName(target.name)}`;
+    case 'enforcement':
+      return '/etc/vespera-updates/enforcement.json';
   }
 }
 
@@ -58,6 +68,8 @@ export function diskPathOf(paths: PolicyPaths, target: PlanTarget): string {
       return join(paths.registriesDir, OWN_REGISTRIES_FILE);
     case 'key':
       return join(paths.keyDir, checkKeyFileName(target.name));
+    case 'enforcement':
+      return paths.enforcementFile;
   }
 }
 

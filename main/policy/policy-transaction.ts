@@ -5,10 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, readdir, rmdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CodedError, describeError } from '../shared/errors.ts';
 import { diskPathOf, hostPathOf, OWN_REGISTRIES_FILE, policyPaths, readRegistriesFiles, type PlanTarget, type PolicyPaths } from './host-files.ts';
 import { readLocatedJson, type JsonNode } from './located-json.ts';
+import { checkRepositoryName, formatEnforcement, MAX_ENFORCEMENT_CHARS, NO_ENFORCEMENT, parseEnforcementText, withMode } from './host-enforcement.ts';
 import { checkPolicyChange, keyPathsOf } from './policy-change.ts';
 import { parsePolicyText, PolicyFileError, MAX_POLICY_CHARS } from './policy-parse.ts';
 import { sha256Text, type HelperPlan } from './plan.ts';
@@ -105,7 +106,7 @@ export interface HelperResult {
 const MAX_PLAN_CHANGES = 16;
 const MAX_BACKUPS = 20;
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
-const ORDER: Record<PlanTarget['kind'], number> = { key: 0, registries: 1, policy: 2 };
+const ORDER: Record<PlanTarget['kind'], number> = { key: 0, registries: 1, policy: 2, enforcement: 3 };
 
 function backupsDir(ctx: HelperContext): string {
   return join(ctx.root, 'var', 'lib', 'vespera-updates', 'policy-backups');
@@ -120,7 +121,7 @@ function refuse(message: string): never {
 }
 
 function maxBytesOf(target: PlanTarget): number {
-  return target.kind === 'key' ? MAX_KEY_CHARS : MAX_POLICY_CHARS;
+  return target.kind === 'key' ? MAX_KEY_CHARS : target.kind === 'enforcement' ? MAX_ENFORCEMENT_CHARS : MAX_POLICY_CHARS;
 }
 
 // ---- the plan on stdin ----
@@ -241,6 +242,14 @@ async function validateContents(ctx: HelperContext, changes: readonly Validated[
       }
       const others = (await readRegistriesFiles(pathsOf(ctx).registriesDir)).filter((f) => f.name !== OWN_REGISTRIES_FILE);
       mergeRegistriesFiles([...others, { name: OWN_REGISTRIES_FILE, text: registries.after }]);
+    } catch (error) {
+      problems.push(describeError(error));
+    }
+  }
+  const enforcement = changes.find((c) => c.target.kind === 'enforcement');
+  if (enforcement) {
+    try {
+      parseEnforcementText(enforcement.after, `the new ${hostPathOf(enforcement.target)}`);
     } catch (error) {
       problems.push(describeError(error));
     }
@@ -432,7 +441,7 @@ function processAlive(pid: number): boolean {
 
 async function cleanTemps(ctx: HelperContext): Promise<void> {
   const paths = pathsOf(ctx);
-  for (const folder of [join(paths.etcRoot, 'containers'), paths.registriesDir, paths.keyDir]) await removeStaleTemps(folder);
+  for (const folder of [join(paths.etcRoot, 'containers'), paths.registriesDir, paths.keyDir, dirname(paths.enforcementFile)]) await removeStaleTemps(folder);
 }
 
 async function verifyWritten(ctx: HelperContext, changes: readonly Validated[], originalPolicy: string | null): Promise<string[]> {
@@ -496,6 +505,33 @@ async function rollBack(ctx: HelperContext, backup: BackupManifest, code: 'helpe
   }
   await writeManifest(ctx, { ...backup, complete: true, outcome: 'rolled-back' });
   throw new HelperError(code, `Nothing was changed: ${what}; the previous files were put back from backup ${backup.id}.`);
+}
+
+/**
+ * Records whether Vespera Updates enforces `repository` itself (app-enforced mode) for the whole host.
+ * The helper computes the new record from the one on disk: it is given only a name and a mode.
+ */
+export async function recordEnforcement(ctx: HelperContext, repository: string, mode: 'app' | 'none'): Promise<HelperResult> {
+  try {
+    checkRepositoryName(repository);
+  } catch (error) {
+    refuse(describeError(error));
+  }
+  return await withLock(ctx, async () => {
+    const target: PlanTarget = { kind: 'enforcement' };
+    const before = await currentText(ctx, target, false);
+    let record = NO_ENFORCEMENT;
+    if (before !== null) {
+      try {
+        record = parseEnforcementText(before, hostPathOf(target));
+      } catch (error) {
+        refuse(`the current record is damaged, so it was left for a person to look at: ${describeError(error)}`);
+      }
+    }
+    const next = withMode(record, repository, mode, new Date(), ctx.requestedBy);
+    if (next === record && before !== null) return { message: `Nothing to change: ${hostPathOf(target)} already says ${repository} is ${mode === 'app' ? '' : 'not '}app-enforced.`, changed: [] };
+    return await applyParsed(ctx, { format: 'vespera-policy-plan/1', changes: [{ target, beforeSha256: before === null ? null : sha256Text(before), after: formatEnforcement(next) }] });
+  });
 }
 
 export async function restoreBackup(ctx: HelperContext, id: string): Promise<HelperResult> {

@@ -18,6 +18,8 @@ export interface RegistrySettings {
   readonly insecure: boolean;
   /** Images here are GitHub packages: `HOST/OWNER/NAME` is built by `https://github.com/OWNER/…`. */
   readonly githubPackages: boolean;
+  /** How long one request to this registry may take before it counts as unanswered (default 30 s). */
+  readonly timeoutMs?: number;
 }
 
 /** Who is expected to sign a family of images. */
@@ -204,11 +206,12 @@ class LayerReader {
     return node.value;
   }
 
-  duration(path: Path): number {
-    const text = this.string(path, { re: /^\d+(ms|s|m|h|d)$/, what: 'a duration like 3d, 12h, 30m' });
+  duration(path: Path, bounds: { min: number; max?: number } = { min: 60_000 }): number {
+    const text = this.string(path, { re: /^\d+(ms|s|m|h|d)$/, what: 'a duration like 3d, 12h, 30m, 10s' });
     const [, n = '0', unit = 's'] = /^(\d+)(ms|s|m|h|d)$/.exec(text) ?? [];
     const ms = Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: DAY }[unit as 'ms'];
-    if (ms < 60_000) this.fail(path, 'must be at least one minute');
+    if (ms < bounds.min) this.fail(path, `must be at least ${bounds.min >= 60_000 ? 'one minute' : `${bounds.min / 1000} s`}`);
+    if (bounds.max !== undefined && ms > bounds.max) this.fail(path, `must be at most ${bounds.max / 60_000} minutes`);
     return ms;
   }
 
@@ -244,7 +247,7 @@ export function parseConfigText(text: string, source: string): ConfigLayer {
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const first = doc.errors[0];
   if (first) {
-    const at = first.linePos?.[0];
+    const at = first.linePos?.[0] ?? lines.linePos(first.pos[0]);
     throw new ConfigError('config-invalid', `${source}${at ? `, line ${at.line}, column ${at.col}` : ''}: not valid YAML (${first.message.split('\n')[0]}); fix the syntax.`);
   }
   const r = new LayerReader(doc, lines, source);
@@ -254,12 +257,13 @@ export function parseConfigText(text: string, source: string): ConfigLayer {
 
   if (top.has('registries')) {
     layer.registries = Array.from({ length: r.list(['registries']) }, (_, i) => {
-      const keys = r.keys(['registries', i], ['host', 'insecure', 'github-packages']);
+      const keys = r.keys(['registries', i], ['host', 'insecure', 'github-packages', 'timeout']);
       const host = r.string(['registries', i, 'host'], HOST).toLowerCase();
       return {
         host,
         insecure: keys.has('insecure') ? r.boolean(['registries', i, 'insecure']) : false,
         githubPackages: keys.has('github-packages') ? r.boolean(['registries', i, 'github-packages']) : host === 'ghcr.io',
+        ...(keys.has('timeout') ? { timeoutMs: r.duration(['registries', i, 'timeout'], { min: 1000, max: 600_000 }) } : {}),
       };
     });
   }

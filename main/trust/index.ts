@@ -2,7 +2,7 @@
 // registry client, trust roots, identity policies, and the result and error types.
 
 export { TRUST_FAILURE_CODES, TrustError, UNCHECKED_CODES, isTrustFailureCode, verdictOfCode, type TrustFailureCode } from './errors.ts';
-export { RegistryClient, isLoopbackHost, type FetchedManifest, type RegistryClientOptions, type RepositoryRef, type RequestCounters } from './registry-client.ts';
+export { RegistryClient, connectionFailure, isLoopbackHost, type FetchedManifest, type RegistryClientOptions, type RepositoryRef, type RequestCounters } from './registry-client.ts';
 export { CredentialStore, authFiles, type RegistryCredential } from './credentials.ts';
 export {
   anchoredRegExp,

@@ -422,7 +422,7 @@ export class RegistryClient {
         method: options.method ?? 'GET',
         headers: current,
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
+        signal: AbortSignal.timeout(this.#options.settingsFor(new URL(start).host).timeoutMs ?? this.#options.timeoutMs),
       });
       if (response.status >= 300 && response.status < 400 && response.status !== 304) {
         await response.body?.cancel();
@@ -487,9 +487,19 @@ function toNetworkError(error: unknown, what: string, url: string): TrustError {
   const host = new URL(url).host;
   const name = (error as { name?: string }).name;
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new TrustError('network', `${host} did not answer in time for ${what}; check the network connection and try again.`, { cause: error });
+    return new TrustError('network', `${host} did not answer in time for ${what}.`, { cause: error });
   }
+  return new TrustError('network', `${host} ${connectionFailure(error)} while fetching ${what}.`, { cause: error });
+}
+
+/** Why a connection failed, in words: refused, not found, timed out, or the system's own reason. */
+export function connectionFailure(error: unknown): string {
+  const name = (error as { name?: string }).name;
+  if (name === 'TimeoutError' || name === 'AbortError') return 'did not answer in time';
   const cause = (error as { cause?: { code?: string } }).cause?.code;
-  const why = cause === 'ECONNREFUSED' ? 'refused the connection' : cause === 'ENOTFOUND' || cause === 'EAI_AGAIN' ? 'could not be found (DNS)' : `could not be reached (${cause ?? describeError(error)})`;
-  return new TrustError('network', `${host} ${why} while fetching ${what}; check the network connection and try again.`, { cause: error });
+  if (cause === 'ECONNREFUSED') return 'refused the connection';
+  if (cause === 'ENOTFOUND' || cause === 'EAI_AGAIN') return 'could not be found (DNS)';
+  if (cause === 'ECONNRESET') return 'closed the connection';
+  if (cause === 'EHOSTUNREACH' || cause === 'ENETUNREACH') return 'cannot be reached from this network';
+  return `could not be reached (${cause ?? describeError(error)})`;
 }

@@ -184,7 +184,7 @@ export function failureMessage(code: TrustFailureCode, subject: string, detail: 
     case 'registry-auth':
       return `The registry refused to show ${subject}.${d}`;
     case 'network':
-      return `${subject} could not be checked because the registry could not be reached.${d} Nothing was verified; try again when the network is back.`;
+      return `${subject} could not be checked: the registry could not be reached.${d} Nothing was verified; check the network connection and try again.`;
     case 'unsupported-format':
       return `${subject} comes with image or signature data this app cannot read.${d} It is treated as unsigned.`;
     case 'invalid-input':

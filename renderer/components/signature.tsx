@@ -69,8 +69,16 @@ export function SignatureSummary({ signature }: { readonly signature: SignatureV
       )}
       {signature.failure && (
         <>
-          <dt>Why it failed</dt>
+          <dt>{signature.status === 'unchecked' ? 'Why it was not checked' : 'Why it failed'}</dt>
           <dd class="failure-text">{signature.failure.message}</dd>
+        </>
+      )}
+      {signature.lastVerified && (
+        <>
+          <dt>Last verified</dt>
+          <dd>
+            <time dateTime={signature.lastVerified.checkedAt}>{formatDateTime(signature.lastVerified.checkedAt)}</time>, signed by {signature.lastVerified.signedBy}
+          </dd>
         </>
       )}
     </dl>
@@ -84,10 +92,15 @@ export function SignatureDetails({ signature }: { readonly signature: SignatureV
     <div class="signature-details">
       <SignatureBadge signature={signature} />
       {signature.failure && (
-        <div class="callout tone-critical" role="note">
-          <Icon name="error" />
+        <div class={`callout tone-${signature.status === 'unchecked' ? 'warning' : 'critical'}`} role="note">
+          <Icon name={signature.status === 'unchecked' ? 'plug' : 'error'} />
           <div>
             <p>{signature.failure.message}</p>
+            {signature.lastVerified && (
+              <p>
+                It last verified on <time dateTime={signature.lastVerified.checkedAt}>{formatDateTime(signature.lastVerified.checkedAt)}</time>, signed by {signature.lastVerified.signedBy}.
+              </p>
+            )}
             <p class="muted small">Error code: {signature.failure.code}</p>
           </div>
         </div>

@@ -11,7 +11,7 @@ import { formatDateTime } from '../format.ts';
 import { HEALTH, NOTICE } from '../labels.ts';
 import type { ViewProps } from './view-props.ts';
 
-const ROLE_ORDER: Record<DeploymentView['role'], number> = { booted: 0, staged: 1, rollback: 2, other: 3 };
+const ROLE_ORDER: Record<DeploymentView['role'], number> = { booted: 0, staged: 1, pending: 1, rollback: 2, other: 3 };
 
 const AUTOMATIC_POLICY: Record<StatusSnapshot['automaticUpdatePolicy'], string> = {
   none: 'off',
@@ -84,7 +84,7 @@ export function StatusView({ headingRef }: ViewProps) {
         ) : (
           <div class="cards">
             {deployments.map((deployment) => (
-              <DeploymentCard key={deployment.id} deployment={deployment} collapsed={deployment.role === 'rollback' || deployment.role === 'other'} />
+              <DeploymentCard key={deployment.id} deployment={deployment} collapsed={!deployment.nextBoot && (deployment.role === 'rollback' || deployment.role === 'other')} />
             ))}
           </div>
         )}

@@ -19,6 +19,10 @@ const STATE: Record<UpdateView['state'], { title: string; explanation: string }>
     title: 'Available to download',
     explanation: 'A newer image is published. Vespera Updates has checked its signature; staging downloads it and gets it ready for the next restart.',
   },
+  unchecked: {
+    title: 'Signature not checked yet',
+    explanation: 'Vespera Updates could not check this update’s signature (see why below), so it does not count as signed. Nothing is wrong with it that Vespera Updates knows of; check again when the registry can be reached.',
+  },
   failed: {
     title: 'Did not pass the signature check',
     explanation: 'Vespera Updates will not let the computer start this image.',

@@ -39,12 +39,40 @@ const EXPECTED: Record<HostHealth, { state: string; enforcement: string; cards: 
     enforcement: ENFORCEMENT.none.summary,
     cards: { 'Running now': 'Signature verified' },
   },
+  'restart-pending': {
+    state: 'Changes at the next restart',
+    enforcement: ENFORCEMENT['key-enforced'].summary,
+    cards: { 'Running now': 'Signature verified', 'Next restart': 'Signature verified' },
+  },
+  'cannot-check': {
+    state: 'Could not check',
+    enforcement: ENFORCEMENT['key-enforced'].summary,
+    cards: { 'Running now': 'Could not check the signature' },
+  },
   checking: { state: 'Checking', enforcement: ENFORCEMENT['key-enforced'].summary, cards: { 'Running now': 'Signature verified' } },
   busy: { state: 'Working', enforcement: ENFORCEMENT['key-enforced'].summary, cards: { 'Running now': 'Signature verified' } },
   'no-daemon': { state: 'Update service unavailable', enforcement: 'Unknown: the update service is not answering', cards: {} },
 };
 
 describe('status view', () => {
+  it('says a signature could not be checked, when it last verified, and never calls it a failure', async () => {
+    const { app, problems } = await openWithFixture(browser, { status: SNAPSHOTS['cannot-check'] });
+    const card = app.status.deployment('Running now');
+    await expectText(card, /Why it was not checked\s*ghcr\.io\/acme\/vespera-nvidia could not be checked/);
+    await expectText(card, /Last verified.*signed by build\.yml of github\.com\/acme\/vespera/);
+    expect(await card.textContent()).not.toMatch(/failed/i);
+    await saveScreenshot(app.page, 'status-cannot-check');
+    expect(problems).toEqual([]);
+  });
+
+  it('names the next restart after a rollback and opens its card', async () => {
+    const { app, problems } = await openWithFixture(browser, { status: SNAPSHOTS['restart-pending'] });
+    await expectText(app.status.headline(), `Next restart: ${VERSIONS.old} (rollback)`);
+    await expectText(app.status.deployment('Next restart'), VERSIONS.old);
+    expect(await app.status.deployment('Next restart').locator('details').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it.each(Object.keys(EXPECTED) as HostHealth[])('shows the %s state in words, with signature badges and who enforces', async (health) => {
     const { app, problems } = await openWithFixture(browser, { status: SNAPSHOTS[health] });
     const expected = EXPECTED[health];

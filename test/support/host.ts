@@ -2,12 +2,18 @@
 
 import { afterEach } from 'vitest';
 import { connectHost, type HostClient, type HostState } from '../../main/host/index.ts';
+import { runPolicyHelper } from '../../main/policy/helper-client.ts';
 import type { SimulatedHost } from '../sim/simulated-host.ts';
 import { startWorld, type World } from '../world/world.ts';
 
 export function hostOf(world: World): SimulatedHost {
   if (!world.host) throw new Error(`scenario ${world.scenario.name} has no rpm-ostreed stand-in`);
   return world.host;
+}
+
+/** Records, through the privileged helper as a migration does, that the app enforces `repository` on the world's host. */
+export async function recordAppEnforced(world: World, repository: string): Promise<void> {
+  await runPolicyHelper({ world: { root: world.root, etcRoot: world.etcRoot } }, 'enforce', { enforce: { repository: `${world.registry.host}/${repository}`, mode: 'app' } });
 }
 
 /** Resolves with the client's state once `predicate` holds (checked now and on every change). */

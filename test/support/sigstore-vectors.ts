@@ -1,6 +1,10 @@
-// The shared Sigstore vectors (../shared/vectors) and what their README says each must do.
+// The real Sigstore vectors in test/fixtures/sigstore and what their README says each must do:
+// the one place tests find them, so a checkout on its own has everything they read.
 
-export const VECTORS_DIR = new URL('../../../shared/vectors/', import.meta.url).pathname;
+import { fileURLToPath } from 'node:url';
+
+/** With a trailing slash; a file path, so a checkout under a folder with spaces works too. */
+export const VECTORS_DIR = fileURLToPath(new URL('../fixtures/sigstore/', import.meta.url));
 export const GHA_ISSUER = 'https://token.actions.githubusercontent.com';
 export const BEACON_ID =
   'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';

@@ -57,8 +57,10 @@ export const checkCommand: Command = {
       const snapshot = await watch.settle();
       if (json) writeJson(io, { ...outcome, status: snapshot });
       else io.stdout.write(`${outcome.message}\n${snapshot.notices.map((n) => `! ${n.message}\n`).join('')}`);
-      if (snapshot.health === 'needs-attention' || snapshot.health === 'unverified') return FLOW_EXIT.attention;
-      return outcome.ok || outcome.code === 'update-not-verified' ? (outcome.ok ? EXIT.ok : FLOW_EXIT.attention) : EXIT.failure;
+      // Evidence that something is wrong (an update, or the staged one, failed its check) is attention;
+      // not being able to check is a failure to do the job; anything else was answered.
+      if (outcome.code === 'update-not-verified' || snapshot.update?.state === 'failed') return FLOW_EXIT.attention;
+      return outcome.ok ? EXIT.ok : EXIT.failure;
     });
   },
 };

@@ -125,6 +125,8 @@ function signatureLine(view: SignatureView): string {
     }
     case 'failed':
       return `FAILED (${view.failure?.code ?? ''}): ${view.failure?.message ?? ''}`;
+    case 'unchecked':
+      return `could not be checked (${view.failure?.code ?? ''}): ${view.failure?.message ?? ''}${view.lastVerified ? ` Last verified ${view.lastVerified.checkedAt}, signed by ${view.lastVerified.signedBy}.` : ''}`;
     case 'not-applicable':
       return 'not a registry image';
     default:
@@ -135,7 +137,9 @@ function signatureLine(view: SignatureView): string {
 /** rpm-ostree's view plus what Vespera Updates found: signatures per deployment and who enforces. */
 export function verifiedText(state: HostState, snapshot: StatusSnapshot, bootedOnly: boolean): string {
   const lines = statusText(state, bootedOnly).trimEnd().split('\n');
-  const out: string[] = [`Health: ${snapshot.headline}`, `Enforcement: ${snapshot.enforcement.summary}`];
+  const out: string[] = [`Health: ${snapshot.headline}`];
+  if (snapshot.detail) out.push(`        ${snapshot.detail}`);
+  out.push(`Enforcement: ${snapshot.enforcement.summary}${snapshot.enforcement.untilRestart ? ` (after the next restart; until then: ${snapshot.enforcement.untilRestart})` : ''}`);
   const byOrigin = new Map(snapshot.deployments.map((d) => [d.id, d]));
   const shown = bootedOnly ? state.deployments.filter((d) => d.booted) : state.deployments;
   let index = -1;
@@ -145,6 +149,7 @@ export function verifiedText(state: HostState, snapshot: StatusSnapshot, bootedO
     const current = shown[index];
     const view = current ? byOrigin.get(current.id) : undefined;
     if (view && /^\s+Signature: /.test(line)) out.push(`${'Checked now'.padStart(25)}: ${signatureLine(view.signature)}`);
+    if (view?.nextBoot && /^[● ] \S/.test(line)) out.push(`${'Next restart'.padStart(25)}: boots this deployment`);
   }
   for (const notice of snapshot.notices) out.push(`! ${notice.message}`);
   return `${out.join('\n')}\n`;

@@ -204,6 +204,34 @@ export const SNAPSHOTS: Record<HostHealth, StatusSnapshot> = {
     ],
     actions: ['migrate', 'check-now', 'doctor'],
   },
+  'restart-pending': {
+    ...base,
+    health: 'restart-pending',
+    headline: `Next restart: ${VERSIONS.old} (rollback)`,
+    detail: `This computer runs ${VERSIONS.current} until it restarts.`,
+    deployments: [booted, deployment('pending', 'old', { nextBoot: true })],
+    actions: ['check-now', 'doctor'],
+  },
+  'cannot-check': {
+    ...base,
+    health: 'cannot-check',
+    headline: "Could not check the running system's signature",
+    detail: 'ghcr.io refused the connection. It last verified on 2026-11-24T09:12:00.000Z, signed by build.yml of github.com/acme/vespera.',
+    deployments: [
+      deployment('booted', 'current', {
+        signature: {
+          status: 'unchecked',
+          digest: DIGESTS.current,
+          failure: { code: 'network', message: 'ghcr.io/acme/vespera-nvidia could not be checked: the registry could not be reached. ghcr.io refused the connection while fetching the manifest. Nothing was verified; check the network connection and try again.' },
+          lastVerified: { checkedAt: '2026-11-24T09:12:00.000Z', signedBy: 'build.yml of github.com/acme/vespera' },
+          checkedAt: CHECKED_AT,
+        },
+      }),
+      rollback,
+    ],
+    notices: [{ code: 'check-failed', severity: 'warning', message: 'Could not check for updates: ghcr.io refused the connection.', action: 'check-now' }],
+    actions: ['check-now', 'doctor'],
+  },
   checking: {
     ...base,
     health: 'checking',

@@ -3,15 +3,13 @@
 // stages verified digests held and releases only a digest that verifies.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeAppState } from '../../../main/flows/app-state.ts';
 import { ImageChecks } from '../../../main/flows/image-checks.ts';
 import { openSession, type FlowSession } from '../../../main/flows/session.ts';
 import { UpdateWatch } from '../../../main/flows/update-watch.ts';
-import { userStateDir } from '../../../main/shared/user-files.ts';
 import { CURRENT, FORKED_VERSION, NEWER } from '../../world/catalog.ts';
 import { startWorld, type World } from '../../world/world.ts';
 import { runCliJson } from '../../support/cli.ts';
-import { hostOf } from '../../support/host.ts';
+import { hostOf, recordAppEnforced } from '../../support/host.ts';
 
 const NVIDIA = 'acme/vespera-nvidia';
 let world: World | undefined;
@@ -30,7 +28,7 @@ afterEach(async () => {
 async function watching(scenario: string, options: { appEnforced?: boolean; automaticStaging?: boolean } = {}): Promise<{ w: World; watch: UpdateWatch }> {
   world = await startWorld({ scenario });
   if (options.appEnforced) {
-    await writeAppState(userStateDir(world.env), { appEnforced: [{ repository: `${world.registry.host}/${NVIDIA}`, since: new Date().toISOString() }] });
+    await recordAppEnforced(world, NVIDIA);
   }
   session = await openSession({ env: world.processEnv() });
   watch = new UpdateWatch(session, new ImageChecks(session.config, session.trust), { automaticStaging: () => options.automaticStaging ?? false });

@@ -71,7 +71,7 @@ describe('the privileged policy helper', () => {
     const answer = reply(applied);
     expect(answer.message).toMatch(/^Applied: wrote \/etc\/pki\/containers\/acme-vespera.pub, \/etc\/containers\/registries.d\/vespera-updates.yaml, \/etc\/containers\/policy.json; .* backup \d{8}T\d{6}Z-[0-9a-f]{8}/);
     for (const change of p.changes) {
-      const path = change.target.kind === 'policy' ? 'containers/policy.json' : change.target.kind === 'registries' ? 'containers/registries.d/vespera-updates.yaml' : `pki/containers/${change.target.name}`;
+      const path = change.target.kind === 'policy' ? 'containers/policy.json' : change.target.kind === 'registries' ? 'containers/registries.d/vespera-updates.yaml' : change.target.kind === 'key' ? `pki/containers/${change.target.name}` : 'vespera-updates/enforcement.json';
       expect(readFileSync(join(root, 'etc', path), 'utf8')).toBe(change.after);
     }
     expect(statSync(join(root, 'etc/pki/containers/acme-vespera.pub')).mode & 0o777).toBe(0o644);

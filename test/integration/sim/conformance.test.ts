@@ -1,5 +1,5 @@
 // The stand-in must look like rpm-ostreed on the wire: every method, property and signal it exports
-// (as introspected over the bus and over a transaction's peer socket) matches the reference XML.
+// (as introspected over the bus and over a transaction's peer socket) matches rpm-ostree's interface.
 
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import { OS_IFACE, OS_PATH, rawBus, SYSROOT_PATH, type RawBus } from '../../supp
 import { parseIntrospection, type InterfaceShape } from '../../support/introspection.ts';
 import { startWorld, type World } from '../../world/world.ts';
 
-const REFERENCE = new URL('../../../../shared/reference/org.projectatomic.rpmostree1.xml', import.meta.url);
+/** rpm-ostree's own interface, as a facts-only extract (provenance in its README). */
+const REFERENCE = new URL('../../fixtures/rpm-ostree/org.projectatomic.rpmostree1.xml', import.meta.url);
 const INTROSPECTABLE = 'org.freedesktop.DBus.Introspectable';
 /** What the app calls; the stand-in must export at least these. */
 const USED = {

@@ -25,8 +25,17 @@ describe('the tray', () => {
     ['needs-attention', 'attention'],
     ['no-daemon', 'attention'],
     ['unverified', 'unverified'],
+    ['restart-pending', 'ready'],
   ] as const)('shows %s with the %s icon', (health, icon) => {
     expect(trayPresentation(snapshot(health), false).icon).toBe(icon);
+  });
+
+  it('keeps the last good look when signatures cannot be checked, and says why in the tooltip', () => {
+    const booted = (signature: StatusSnapshot['deployments'][number]['signature']) => ({ id: 'b', role: 'booted' as const, transport: 'signed' as const, pinned: false, finalizationLocked: false, signature });
+    const offline = { status: 'unchecked' as const, failure: { code: 'network', message: 'refused' } };
+    const known = trayPresentation(snapshot('cannot-check', { headline: "Could not check the running system's signature", deployments: [booted({ ...offline, lastVerified: { checkedAt: '2026-11-20T08:00:00Z', signedBy: 'build.yml' } })] }), false);
+    expect(known).toMatchObject({ icon: 'signed', tooltip: "Vespera Updates: Could not check the running system's signature" });
+    expect(trayPresentation(snapshot('cannot-check', { deployments: [booted(offline)] }), false).icon).toBe('unverified');
   });
 
   it('offers restart with the version, and says who enforces', () => {

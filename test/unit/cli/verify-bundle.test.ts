@@ -1,4 +1,4 @@
-// verify-bundle speaks the sigstore-conformance client protocol: every shared vector exits as its
+// verify-bundle speaks the sigstore-conformance client protocol: every real Sigstore vector exits as its
 // README says, for a file and for a bare digest, offline.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +14,7 @@ const V = VECTORS_DIR;
 
 const captureIO = (): ReturnType<typeof captureEnvIO> => captureEnvIO({ HOME: '/nonexistent', VESPERA_UPDATES_CONFIG: '/dev/null' });
 
-describe('the shared Sigstore vectors through verify-bundle (sigstore-conformance protocol)', () => {
+describe('the real Sigstore vectors through verify-bundle (sigstore-conformance protocol)', () => {
   it.each(BUNDLE_VECTORS)('$bundle with $root exits $valid', async (vector) => {
     const args = ['--bundle', `${V}conformance/${vector.bundle}.sigstore.json`, '--trusted-root', vector.root];
     args.push(...(vector.key ? ['--key', `${V}conformance/${vector.key}`] : ['--certificate-identity', BEACON_ID, '--certificate-oidc-issuer', GHA_ISSUER]));

@@ -64,7 +64,7 @@ const verified = (d: Sha256Digest): CheckState => ({
     cosign: { critical: { identity: { 'docker-reference': '' }, image: { 'docker-manifest-digest': d }, type: '' }, optional: {} },
   } as VerificationResult,
 });
-const failed = (code: 'identity-mismatch' | 'no-signature'): CheckState => ({
+const failed = (code: 'identity-mismatch' | 'no-signature' | 'network' | 'invalid-input'): CheckState => ({
   status: 'done',
   at: new Date('2026-11-26T10:00:00Z'),
   result: { status: 'failed', code, message: `it failed: ${code}`, reference: 'x', attempts: [] },
@@ -131,5 +131,52 @@ describe('the classification of a host', () => {
     expect(buildSnapshot(facts({ host: host({ daemon: 'gone', deployments: [] }) })).health).toBe('no-daemon');
     const busy = buildSnapshot(facts({ checks: { b: verified(digest('b')) }, host: host({ activeTransaction: { method: 'Upgrade', initiator: ':1.9', osPath: '/', address: '', byThisClient: false } }) }));
     expect(busy).toMatchObject({ health: 'busy', transaction: { title: 'Upgrade', ownedByApp: false } });
+  });
+
+  it('says it could not check, not that the signature failed, when the registry is out of reach', () => {
+    const offline: CheckState = { ...(failed('network') as Extract<CheckState, { status: 'done' }>), lastVerified: { checkedAt: '2026-11-20T08:00:00.000Z', signedBy: 'build.yml of https://github.com/acme/vespera' } };
+    const s = buildSnapshot(facts({ checks: { b: offline } }));
+    expect(s.health).toBe('cannot-check');
+    expect(s.headline).toBe("Could not check the running system's signature");
+    expect(s.detail).toContain('It last verified on 2026-11-20T08:00:00.000Z, signed by build.yml of https://github.com/acme/vespera.');
+    expect(s.deployments.find((d) => d.role === 'booted')?.signature).toMatchObject({ status: 'unchecked', failure: { code: 'network' }, lastVerified: { checkedAt: '2026-11-20T08:00:00.000Z' } });
+    expect(s.notices.map((n) => n.code)).not.toContain('staged-not-verified');
+  });
+
+  it('never calls an update that could not be checked a failed one, and never offers to stage it', () => {
+    const s = buildSnapshot(facts({ checks: { b: verified(digest('b')) }, available: { image: { registry: 'ghcr.io', repository: 'acme/vespera-nvidia', tag: 'latest' }, digest: digest('i'), platformDigest: digest('p'), check: failed('invalid-input') } }));
+    expect(s).toMatchObject({ health: 'cannot-check', update: { state: 'unchecked', signature: { status: 'unchecked' } } });
+    expect(s.actions).not.toContain('stage-update');
+  });
+
+  it('keeps a staged update that could not be checked apart from one that failed, and says whether it is held', () => {
+    const held = deployment('s', { staged: true, finalizationLocked: true, version: '42.2', imageDigest: digest('s') });
+    const s = buildSnapshot(facts({ host: host({ deployments: [held, booted, rollback] }), checks: { s: failed('network') } }));
+    expect(s).toMatchObject({ health: 'cannot-check', update: { state: 'unchecked' } });
+    expect(s.detail).toContain('It stays held');
+    expect(s.actions).not.toContain('restart-now');
+    expect(s.notices.map((n) => n.code)).not.toContain('staged-not-verified');
+  });
+
+  it('names the next restart after a rollback, and marks the deployment that boots', () => {
+    const older = deployment('r', { version: '42.0', imageDigest: digest('r'), timestamp: 100 });
+    const running = deployment('b', { booted: true, version: '42.1', imageDigest: digest('b'), timestamp: 200 });
+    const rolledBack = host({ deployments: [older, running], rollback: undefined });
+    const s = buildSnapshot(facts({ host: rolledBack, checks: { b: verified(digest('b')), r: verified(digest('r')) } }));
+    expect(s).toMatchObject({ health: 'restart-pending', headline: 'Next restart: 42.0 (rollback)' });
+    expect(s.deployments.find((d) => d.id === 'r')).toMatchObject({ role: 'pending', nextBoot: true });
+    expect(s.deployments.find((d) => d.id === 'b')?.nextBoot).toBeUndefined();
+  });
+
+  it('follows the next boot for who enforces, and says how it is until the restart', () => {
+    const s = buildSnapshot(facts({ host: host({ deployments: [staged, booted, rollback] }), enforcement: NONE, nextEnforcement: KEY, checks: { s: verified(digest('s')) } }));
+    expect(s.enforcement).toMatchObject({ mode: 'key-enforced', summary: KEY.summary, untilRestart: NONE.summary });
+  });
+
+  it('marks the running system as the next boot while a staged update is held for Restart now', () => {
+    const held = deployment('s', { staged: true, finalizationLocked: true, version: '42.2', imageDigest: digest('s') });
+    const s = buildSnapshot(facts({ host: host({ deployments: [held, booted, rollback] }), enforcement: APP, checks: { s: verified(digest('s')) } }));
+    expect(s.health).toBe('update-ready');
+    expect(s.deployments.find((d) => d.nextBoot)?.id).toBe('b');
   });
 });

@@ -40,7 +40,7 @@ function applied(state: PolicyHostState, plan: ReturnType<typeof planKeyEnforced
       const i = registries.findIndex((f) => f.name === 'vespera-updates.yaml');
       if (i >= 0) registries.splice(i, 1);
       registries.push({ name: 'vespera-updates.yaml', text: c.after });
-    } else keys.set(c.target.name, c.after);
+    } else if (c.target.kind === 'key') keys.set(c.target.name, c.after);
   }
   return { policyText, registriesFiles: registries, keyTexts: keys };
 }

@@ -2,13 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeCertificate, hasCodeSigningUsage, parseCertificate } from '../../../main/trust/certificate.ts';
 import { githubActionsIdentity } from '../../world/sigstore/fulcio.ts';
+import { VECTORS_DIR } from '../../support/sigstore-vectors.ts';
 import { TestSigstore } from '../../world/sigstore/signer.ts';
-
-const VECTORS = new URL('../../../../shared/vectors/', import.meta.url).pathname;
 
 describe('what a signing certificate says about the signer', () => {
   it('reads the GitHub Actions extensions of a real public-good certificate', () => {
-    const bundle = JSON.parse(readFileSync(`${VECTORS}conformance/happy-path-v0.1.sigstore.json`, 'utf8')) as {
+    const bundle = JSON.parse(readFileSync(`${VECTORS_DIR}conformance/happy-path-v0.1.sigstore.json`, 'utf8')) as {
       verificationMaterial: { x509CertificateChain: { certificates: Array<{ rawBytes: string }> } };
     };
     const der = Buffer.from(bundle.verificationMaterial.x509CertificateChain.certificates[0]?.rawBytes ?? '', 'base64');

@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TrustError } from '../../../main/trust/errors.ts';
 import { bundledPublicGoodRoot, loadPublicGoodTrustRoot, loadTrustedRootFile, parseTrustedRoot } from '../../../main/trust/trust-root.ts';
+import { PG_ROOT } from '../../support/sigstore-vectors.ts';
 import { TestSigstore } from '../../world/sigstore/signer.ts';
 
-const VECTORS = new URL('../../../../shared/vectors/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'roots-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const invalid = expect.objectContaining({ code: 'invalid-input' }) as TrustError;
 
 describe('trust roots', () => {
   it('reads the public-good trusted root: CT logs present, so keyless certificates need SCTs', async () => {
-    const root = await loadTrustedRootFile(`${VECTORS}trust/trusted_root.public-good.json`);
+    const root = await loadTrustedRootFile(PG_ROOT);
     expect(root).toMatchObject({ source: 'custom', hasCtLogs: true, tlogCount: 2 });
     expect(root.id).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -39,7 +39,7 @@ describe('trust roots', () => {
   });
 
   it('ships the public-good root (the seed of @sigstore/tuf) and uses it offline with no cache', async () => {
-    expect(JSON.parse(bundledPublicGoodRoot().toString())).toEqual(JSON.parse(readFileSync(`${VECTORS}trust/trusted_root.public-good.json`, 'utf8')));
+    expect(JSON.parse(bundledPublicGoodRoot().toString())).toEqual(JSON.parse(readFileSync(PG_ROOT, 'utf8')));
     const root = await loadPublicGoodTrustRoot({ cacheDir: join(dir, 'empty'), offline: true });
     expect(root.source).toBe('bundled');
   });

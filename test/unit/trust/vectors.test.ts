@@ -1,4 +1,5 @@
-// Every vector in shared/vectors verifies or fails exactly as its README says, offline.
+// Every vector in test/fixtures/sigstore verifies or fails exactly as its README says, offline:
+// real public-good signatures, so the library is held to data nobody here made.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { ARTIFACT, BEACON_ID, BUNDLE_VECTORS, GHA_ISSUER, PG_ROOT, VECTORS_DIR }
 const V = VECTORS_DIR;
 const BEACON: IdentityPolicy = { issuer: GHA_ISSUER, identity: { kind: 'exact', subject: BEACON_ID }, origin: 'explicit' };
 
-describe('the shared Sigstore vectors through the library', () => {
+describe('the real Sigstore vectors through the library', () => {
   it.each(BUNDLE_VECTORS)('$bundle with $root is valid: $valid', async (vector) => {
     const trustRoot = await loadTrustedRootFile(vector.root);
     const bundle = JSON.parse(readFileSync(`${V}conformance/${vector.bundle}.sigstore.json`, 'utf8')) as unknown;
