@@ -25,6 +25,8 @@ export interface SnapshotFacts {
   /** The host's record of app-enforced images could not be read (damaged): said, never hidden. */
   readonly recordProblem?: string;
   readonly operation?: { title: string; percent?: number; message?: string } | undefined;
+  /** Notices about the followed tag (moved back to an older build, stopped moving) and unbound updates. */
+  readonly tagNotices?: readonly Notice[];
 }
 
 /**
@@ -243,6 +245,15 @@ export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
   }
   if (facts.recordProblem) notices.push({ code: 'enforcement-record-damaged', severity: 'critical', message: `Vespera Updates cannot tell whether it enforces this host's updates: ${facts.recordProblem}`, action: 'doctor' });
   if (facts.lastCheck && !facts.lastCheck.ok) notices.push({ code: 'check-failed', severity: 'warning', message: facts.lastCheck.message, action: 'check-now' });
+  for (const notice of facts.tagNotices ?? []) {
+    notices.push(notice);
+    // A tag moved back to an older build is evidence against the registry, not a quiet detail.
+    if (notice.severity === 'critical' && health === 'signed-current') {
+      health = 'needs-attention';
+      headline = 'The image tag moved back to an older build: possible rollback attack';
+      detail = notice.message;
+    }
+  }
 
   if (!actions.includes('check-now')) actions.push('check-now');
   if (host.rollback && !actions.includes('rollback')) actions.push('rollback');
