@@ -338,7 +338,7 @@ export class UpdateWatch {
       const why = failureText(check) ?? 'it was not checked';
       const message =
         verdict === 'verified'
-          ? `A signed update is available: ${version}.`
+          ? `A signed update is available: ${version}.${unboundNote(check)}`
           : verdict === 'unchecked'
             ? `An update (${version}) is available, but its signature could not be checked, so it will not be installed until it verifies: ${why}`
             : `An update (${version}) is available, but it failed its signature check and will not be installed: ${why}`;
@@ -511,6 +511,12 @@ export class UpdateWatch {
       operation: this.#operation,
     });
   }
+}
+
+/** A verified update that nothing signed ties to its repository: said with the verdict, every time. */
+function unboundNote(check: CheckState | undefined): string {
+  if (check?.status !== 'done' || !isVerified(check.result) || check.result.binding.kind !== 'none') return '';
+  return ` But ${check.result.binding.reason}; it is not staged automatically.`;
 }
 
 /** rpm-ostree's own update check failing is worth saying, after what the registry showed. */
