@@ -1,9 +1,12 @@
 // Whether what a tag offers is an update at all: only a build newer than the booted one, never the
-// rollback or an earlier deployment (a rollback attack); and whether the tag has stopped moving. Pure.
+// rollback or an earlier deployment (a rollback attack); whether the tag has stopped moving; and the
+// notices that say so. Pure.
 
 import type { Notice } from '../../preload/contract.ts';
 import type { Deployment, HostState } from '../host/index.ts';
+import { isVerified } from '../trust/index.ts';
 import type { ResolvedImage } from './image-checks.ts';
+import type { CheckState } from './views.ts';
 
 const DAY = 86_400_000;
 
@@ -94,4 +97,26 @@ export function frozenTagNotice(offer: ResolvedImage, now: Date, maxAgeMs: numbe
       'check the publisher’s release page, and change updates.max-tag-age if they build less often.',
     action: 'doctor',
   };
+}
+
+/** A verified update that nothing signed ties to its repository: said with the verdict, every time. */
+export function unboundNote(check: CheckState | undefined): string {
+  if (check?.status !== 'done' || !isVerified(check.result) || check.result.binding.kind !== 'none') return '';
+  return ` But ${check.result.binding.reason}; it is not staged automatically.`;
+}
+
+/** What the followed tag says (moved back to an older build, stopped moving) and an update bound to nothing. */
+export function offerNotices(offer: { resolved: ResolvedImage; verdict: OfferVerdict } | undefined, update: CheckState | undefined, now: Date, maxTagAgeMs: number): Notice[] {
+  const notices: Notice[] = [];
+  if (offer?.verdict.kind === 'older') notices.push(offer.verdict.notice);
+  const frozen = offer ? frozenTagNotice(offer.resolved, now, maxTagAgeMs) : undefined;
+  if (frozen) notices.push(frozen);
+  if (update?.status === 'done' && isVerified(update.result) && update.result.binding.kind === 'none') {
+    notices.push({
+      code: 'update-unbound',
+      severity: 'warning',
+      message: `The update is signed, but ${update.result.binding.reason}. It will not be staged automatically; stage it yourself only if you know where it came from.`,
+    });
+  }
+  return notices;
 }

@@ -2,7 +2,7 @@
 // digest that will boot, verify it (once per digest), classify the host, and publish a snapshot;
 // plus the update actions: check, stage (by digest), restart now (finalizing only what verified), discard.
 
-import type { Notice, OperationOutcome, ProgressEvent, StatusSnapshot } from '../../preload/contract.ts';
+import type { OperationOutcome, ProgressEvent, StatusSnapshot } from '../../preload/contract.ts';
 import { HostError, type Deployment, type HostState, type Transaction } from '../host/index.ts';
 import { describeError } from '../shared/errors.ts';
 import { repositoryName, type DockerReference } from '../shared/image-reference.ts';
@@ -13,7 +13,7 @@ import { buildSnapshot, plainRestartTarget } from './classification.ts';
 import { failureOf, imageOf, type Expectation, type ImageChecks, type ResolvedImage } from './image-checks.ts';
 import { followTransaction, type ProgressListener } from './progress.ts';
 import type { FlowSession } from './session.ts';
-import { frozenTagNotice, judgeOffer, type OfferVerdict } from './update-order.ts';
+import { judgeOffer, offerNotices, unboundNote, type OfferVerdict } from './update-order.ts';
 import { VerdictMemory, verdictKey } from './verdict-memory.ts';
 import { failureText, signatureView, signedBy, verdictOf, type CheckState } from './views.ts';
 
@@ -479,27 +479,9 @@ export class UpdateWatch {
     if (changed) for (const listener of this.#snapshotListeners) listener(next);
   }
 
-  /** What the tag's own state says: moved back to an older build, stopped moving; and an unbound update. */
-  #tagNotices(): Notice[] {
-    const notices: Notice[] = [];
-    const offer = this.#offer;
-    if (offer?.verdict.kind === 'older') notices.push(offer.verdict.notice);
-    const frozen = offer ? frozenTagNotice(offer.resolved, this.#session.now(), this.#session.config.updates.maxTagAgeMs) : undefined;
-    if (frozen) notices.push(frozen);
-    const check = this.available?.check;
-    if (check?.status === 'done' && isVerified(check.result) && check.result.binding.kind === 'none') {
-      notices.push({
-        code: 'update-unbound',
-        severity: 'warning',
-        message: `The update is signed, but ${check.result.binding.reason}. It will not be staged automatically; stage it yourself only if you know where it came from.`,
-      });
-    }
-    return notices;
-  }
-
   #build(): StatusSnapshot {
     return buildSnapshot({
-      tagNotices: this.#tagNotices(),
+      tagNotices: offerNotices(this.#offer, this.available?.check, this.#session.now(), this.#session.config.updates.maxTagAgeMs),
       host: this.#session.host.state,
       enforcement: this.#enforcement,
       nextEnforcement: this.#nextEnforcement,
@@ -511,12 +493,6 @@ export class UpdateWatch {
       operation: this.#operation,
     });
   }
-}
-
-/** A verified update that nothing signed ties to its repository: said with the verdict, every time. */
-function unboundNote(check: CheckState | undefined): string {
-  if (check?.status !== 'done' || !isVerified(check.result) || check.result.binding.kind !== 'none') return '';
-  return ` But ${check.result.binding.reason}; it is not staged automatically.`;
 }
 
 /** rpm-ostree's own update check failing is worth saying, after what the registry showed. */
