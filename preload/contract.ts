@@ -30,6 +30,8 @@ export interface SignatureView {
     /** e.g. `.github/workflows/build.yml@refs/heads/main`. */
     readonly workflow?: string;
     readonly commit?: string;
+    /** The CI run that built and signed it (the certificate's Run Invocation URI). */
+    readonly runUrl?: string;
   };
   readonly layout?: 'legacy' | 'bundle';
   readonly transparencyLog?: { readonly logIndex: number; readonly integratedTime: string };
@@ -113,6 +115,73 @@ export interface Notice {
   readonly action?: ActionId;
 }
 
+/** One side of a package change: `epoch:version-release` (the epoch only when set) and architecture. */
+export interface PackageVersion {
+  readonly evr: string;
+  readonly arch: string;
+}
+
+/** One package that differs between two deployments: the one shape wherever a change appears (UI, CLI JSON). */
+export interface PackageChange {
+  readonly name: string;
+  readonly change: 'added' | 'removed' | 'upgraded' | 'downgraded';
+  /** Absent when added. */
+  readonly from?: PackageVersion;
+  /** Absent when removed. */
+  readonly to?: PackageVersion;
+  /** The headline group it belongs to (`kernel`, `NVIDIA`, …); headline packages come first. */
+  readonly headline?: string;
+}
+
+/** What rpm-ostree says changes in the packages, between the running system and another deployment. */
+export interface PackageChangesView {
+  /**
+   * `listed`: rpm-ostree compared the two deployments; `loading`: it is being asked; `not-staged`: the
+   * update is not on this computer yet, so there is nothing to compare; `unavailable`: it could not be read.
+   */
+  readonly status: 'listed' | 'loading' | 'not-staged' | 'unavailable';
+  /** Headline packages first (in the configured order), then upgraded, downgraded, added, removed. */
+  readonly changes: readonly PackageChange[];
+  readonly counts: { readonly added: number; readonly removed: number; readonly upgraded: number; readonly downgraded: number };
+  /** The headline in one line: "kernel 6.17.8 → 6.17.9, NVIDIA 580.95.05 → 580.105.08, 20 more"; empty unless listed. */
+  readonly summary: string;
+  /** Every status but `listed` says here what it means and what to do. */
+  readonly message?: string;
+  /** Not staged yet: what rpm-ostree's cached update says about the image's layers. */
+  readonly layers?: { readonly total: number; readonly new: number; readonly newBytes: number; readonly removed: number };
+}
+
+/** Where a build came from, as its signing certificate says (never the registry). */
+export interface SourceChangeView {
+  /**
+   * `known`: the certificate names the commit; `key-only`: signed with a key only, which names no source;
+   * `no-source`: no certificate names one (none has source extensions, or the image is not from a
+   * registry); `unverified`: its signature failed, so nothing vouches for anything; `unchecked`: its
+   * signature could not be checked (offline…), so nothing is known yet; `checking`: being checked.
+   */
+  readonly status: 'known' | 'key-only' | 'no-source' | 'unverified' | 'unchecked' | 'checking';
+  /** "built from commit 7fb1b12 (running: d9ef04f)", or what stands in for it. */
+  readonly summary: string;
+  /** Where these facts come from, or why there are none. */
+  readonly message: string;
+  readonly repository?: string;
+  readonly commit?: string;
+  /** The commit the running system was built from, when its certificate names one in the same repository. */
+  readonly runningCommit?: string;
+  /** The forge's comparison of the running commit with this one. */
+  readonly compareUrl?: string;
+  /** The CI run that built it. */
+  readonly runUrl?: string;
+}
+
+/** Everything that changes from the running system to another deployment or an update. */
+export interface ChangesView {
+  readonly from: { readonly deploymentId?: string; readonly version?: string; readonly digest?: string };
+  readonly to: { readonly deploymentId?: string; readonly version?: string; readonly digest?: string };
+  readonly packages: PackageChangesView;
+  readonly source: SourceChangeView;
+}
+
 export interface UpdateView {
   /** `failed`: evidence that it is not what was signed; `unchecked`: it could not be checked. */
   readonly state: 'ready' | 'available' | 'failed' | 'unchecked';
@@ -123,6 +192,8 @@ export interface UpdateView {
   readonly signature: SignatureView;
   /** Layer counts and bytes from rpm-ostree's manifest diff, when the host provides them. */
   readonly download?: { readonly layers: number; readonly bytes: number };
+  /** From the running system to this update: packages and source. */
+  readonly changes?: ChangesView;
 }
 
 export interface TransactionView {
@@ -160,24 +231,45 @@ export interface PolicyChangeView {
 export interface MigrationPreview {
   readonly planId: string;
   readonly from: string;
-  readonly to: string;
+  /** Absent when the migration cannot run and there is no target to name. */
+  readonly to?: string;
   readonly mode: 'key-enforced' | 'app-enforced';
-  /** Why this mode, in plain words. */
-  readonly modeReason: string;
-  readonly target: { readonly version?: string; readonly digest: string; readonly signature: SignatureView };
+  /** Why this mode, in plain words; absent when the migration cannot run. */
+  readonly modeReason?: string;
+  /** The verified image it switches to; absent when the migration cannot run before a target was found. */
+  readonly target?: { readonly version?: string; readonly digest: string; readonly signature: SignatureView };
   readonly policyChanges: readonly PolicyChangeView[];
   readonly steps: readonly string[];
   readonly warnings: readonly string[];
   /** Choices the user can change and re-preview with. */
   readonly options: MigrationOptions;
+  /**
+   * What this mode lets the user choose, with main's own words; absent when the mode writes nothing
+   * (app mode) or the migration cannot run, and then the UI offers no such choice.
+   */
+  readonly choices?: {
+    readonly scope: readonly MigrationChoice<NonNullable<MigrationOptions['scope']>>[];
+    readonly defaultPolicy: readonly MigrationChoice<NonNullable<MigrationOptions['defaultPolicy']>>[];
+  };
   /** False with `blockedBy` when the migration cannot run (e.g. the target failed verification). */
   readonly canRun: boolean;
   readonly blockedBy?: string;
 }
 
+/** One option of the migration, as main describes it for this host. */
+export interface MigrationChoice<T extends string> {
+  readonly value: T;
+  readonly label: string;
+  readonly hint: string;
+  /** False when this host's policy makes the choice impossible; `unavailableReason` says why in plain words. */
+  readonly available: boolean;
+  readonly unavailableReason?: string;
+}
+
 export interface MigrationOptions {
   readonly mode?: 'auto' | 'key' | 'app';
-  readonly scope?: 'per-variant' | 'namespace';
+  /** `image`: exactly the image this computer runs; `per-variant`: it and its variants; `namespace`: everything under its owner. */
+  readonly scope?: 'image' | 'per-variant' | 'namespace';
   readonly defaultPolicy?: 'reject' | 'keep';
 }
 
@@ -196,7 +288,8 @@ export interface RollbackPreview {
   readonly target?: DeploymentView;
   /** A staged deployment that must be discarded before rolling back. */
   readonly blockedByStaged?: DeploymentView;
-  readonly packageChanges?: ReadonlyArray<{ readonly name: string; readonly from?: string; readonly to?: string }>;
+  /** From the running system to the rollback target: packages and source. */
+  readonly changes?: ChangesView;
   /**
    * Whether the rollback can run as the host is now. When only `blockedByStaged` stands in the way
    * this is false, and the rollback runs with `discardStaged: true` once the user agrees.
@@ -361,7 +454,7 @@ const VALIDATORS: { readonly [C in CommandName]: Validator } = {
   'migration.preview': (input) => {
     const o = object(input ?? {}, ['mode', 'scope', 'defaultPolicy']);
     const mode = oneOf(o.mode, ['auto', 'key', 'app'] as const, 'mode');
-    const scope = oneOf(o.scope, ['per-variant', 'namespace'] as const, 'scope');
+    const scope = oneOf(o.scope, ['image', 'per-variant', 'namespace'] as const, 'scope');
     const defaultPolicy = oneOf(o.defaultPolicy, ['reject', 'keep'] as const, 'defaultPolicy');
     return { ...(mode ? { mode } : {}), ...(scope ? { scope } : {}), ...(defaultPolicy ? { defaultPolicy } : {}) };
   },

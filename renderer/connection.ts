@@ -37,6 +37,7 @@ export function connect(win: Window): Connection {
   } else {
     token = win.sessionStorage.getItem(TOKEN_KEY);
   }
-  if (token) return { kind: 'connected', api: createWebBridge({ token }), initialView };
+  // A new run of the app behind the bridge (the demo's machine restarted) opens the page afresh.
+  if (token) return { kind: 'connected', api: createWebBridge({ token, onAppRestart: () => win.location.reload() }), initialView };
   return { kind: 'disconnected' };
 }

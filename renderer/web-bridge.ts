@@ -13,8 +13,10 @@
 // - `POST /api/invoke`, `Content-Type: application/json` (else 415), body `{"command", "input"}` of at
 //   most 64 KiB (else 400) → 200 with an InvokeResult: `{"ok": true, "output"}` or
 //   `{"ok": false, "error": {"code", "message"}}`. The server validates exactly as the IPC handlers do.
-// - `GET /api/events` → 200, `application/x-ndjson`, kept open: one `{"event", "payload"}` per line, an
-//   empty line as a keep-alive every 15 s.
+// - `GET /api/events` → 200, `application/x-ndjson`, kept open: first `{"instance": ID}`, naming the run
+//   of the app that answers, then one `{"event", "payload"}` per line, an empty line as a keep-alive
+//   every 15 s. When a later stream names another instance the app restarted behind the bridge (the
+//   demo's machine rebooted), and the page starts afresh (`onAppRestart`: reload), as a window would.
 // - The page reads the stream with fetch + ReadableStream (EventSource cannot send the header) and
 //   reconnects whenever it ends or fails, waiting 0.5 s and doubling up to 10 s; the wait starts over
 //   after a connection that delivered something. Events sent while it was away are lost, so on every
@@ -49,6 +51,8 @@ export interface WebBridgeOptions {
   readonly token: string;
   /** Where the server is; the page's own origin unless a test says otherwise. */
   readonly origin?: string;
+  /** The server now answers for another run of the app (see the protocol above). */
+  readonly onAppRestart?: () => void;
 }
 
 type Listener = (payload: unknown) => void;
@@ -59,6 +63,7 @@ export function createWebBridge(options: WebBridgeOptions): VesperaApi {
   const listeners = new Map<EventName, Set<Listener>>();
   let stream: AbortController | null = null;
   let unauthorized = false;
+  let instance: string | undefined;
 
   function deliver(event: EventName, payload: unknown): void {
     for (const listener of [...(listeners.get(event) ?? [])]) {
@@ -78,7 +83,12 @@ export function createWebBridge(options: WebBridgeOptions): VesperaApi {
       return; // A garbled line is dropped; the next status.changed repairs the view.
     }
     if (typeof message !== 'object' || message === null) return;
-    const { event, payload } = message as { event?: unknown; payload?: unknown };
+    const { event, payload, instance: answering } = message as { event?: unknown; payload?: unknown; instance?: unknown };
+    if (typeof answering === 'string') {
+      if (instance !== undefined && answering !== instance) options.onAppRestart?.();
+      instance = answering;
+      return;
+    }
     if (typeof event !== 'string' || !(EVENT_NAMES as readonly string[]).includes(event)) return;
     deliver(event as EventName, payload);
   }

@@ -49,6 +49,8 @@ ensure_npm_packages() {
 # installed; the tests need a few more.
 VESPERA_DEMO_PACKAGES="dbus-daemon:/usr/bin/dbus-daemon python3-gi:/usr/lib/python3/dist-packages/gi/__init__.py gir1.2-glib-2.0:girepository docker-registry:/usr/bin/docker-registry"
 VESPERA_TEST_PACKAGES="$VESPERA_DEMO_PACKAGES chromium:/usr/bin/chromium skopeo:/usr/bin/skopeo jq:/usr/bin/jq fonts-liberation:/usr/share/fonts/truetype/liberation"
+# The packaging inputs' own validators (test/integration/packaging/); polkitd ships polkit's policyconfig-1.dtd.
+VESPERA_TEST_PACKAGES="$VESPERA_TEST_PACKAGES desktop-file-utils:/usr/bin/desktop-file-validate appstream:/usr/bin/appstreamcli libxml2-utils:/usr/bin/xmllint polkitd:/usr/share/polkit-1/policyconfig-1.dtd systemd:/usr/bin/systemd-analyze shellcheck:/usr/bin/shellcheck"
 
 # ensure_packages WHAT LIST: installs what is missing (as root, with apt-get) or stops with one line.
 ensure_packages() {

@@ -20,6 +20,18 @@ export function autostartPaths(env: NodeJS.ProcessEnv = process.env): AutostartP
   return { user: join(configHome, 'autostart'), system: dirs.map((d) => join(d, 'autostart')) };
 }
 
+/**
+ * The program as a desktop entry's Exec key wants it: quoted when it holds a reserved character (the
+ * install path "/opt/Vespera Updates" has a space), with `"`, `` ` ``, `$` and `\` escaped inside the
+ * quotes, then every backslash doubled for the key's string escaping (Desktop Entry spec, "Exec").
+ */
+export function execArgument(program: string): string {
+  if (!/[\s"'\\><~|&;$*?#()`]/.test(program)) return program.replaceAll('%', '%%');
+  const quoted = `"${program.replace(/["`$\\]/g, (c) => `\\${c}`)}"`;
+  // A literal % would start a field code (%U, %f) and must be doubled, quoted or not.
+  return quoted.replace(/\\/g, '\\\\').replaceAll('%', '%%');
+}
+
 /** The entry we write to turn autostart on for a user whose system has no entry. */
 export function desktopEntry(exec: string): string {
   return [
@@ -27,7 +39,7 @@ export function desktopEntry(exec: string): string {
     'Type=Application',
     'Name=Vespera Updates',
     'Comment=Signed updates for this Fedora Atomic host',
-    `Exec=${exec} --hidden`,
+    `Exec=${execArgument(exec)} --hidden`,
     'Icon=vespera-updates',
     'Terminal=false',
     'X-GNOME-Autostart-enabled=true',

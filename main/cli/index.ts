@@ -4,10 +4,15 @@
 
 import { readFileSync } from 'node:fs';
 import { EXIT, processIO, runCommand, type Command } from './command.ts';
+import { closeTerminal } from './terminal.ts';
+import { automaticUpdatesCommand } from './commands/automatic-updates.ts';
+import { changesCommand } from './commands/changes.ts';
 import { applyCommand, checkCommand } from './commands/check.ts';
 import { doctorCommand } from './commands/doctor.ts';
+import { imageSetupCommand } from './commands/image-setup.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { policyCommand } from './commands/policy.ts';
+import { publisherCheckCommand } from './commands/publisher-check.ts';
 import { rollbackCommand } from './commands/rollback.ts';
 import { statusCommand } from './commands/status.ts';
 import { verifyBundleCommand } from './commands/verify-bundle.ts';
@@ -17,6 +22,7 @@ import { verifyCommand } from './commands/verify.ts';
 const COMMANDS: readonly Command[] = [
   statusCommand,
   checkCommand,
+  changesCommand,
   applyCommand,
   migrateCommand,
   rollbackCommand,
@@ -24,6 +30,9 @@ const COMMANDS: readonly Command[] = [
   verifyCommand,
   policyCommand(),
   verifyBundleCommand,
+  imageSetupCommand,
+  automaticUpdatesCommand,
+  publisherCheckCommand,
 ];
 
 function version(): string {
@@ -68,7 +77,11 @@ async function main(argv: string[]): Promise<number> {
     io.stderr.write(`vespera-updates: unknown command "${first}"; run vespera-updates --help for the list.\n`);
     return EXIT.usage;
   }
-  return await runCommand(command, rest, io);
+  try {
+    return await runCommand(command, rest, io);
+  } finally {
+    closeTerminal();
+  }
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,14 +1,14 @@
 // What the flow commands share at the terminal: a progress bar for transactions (plain lines when not
 // a terminal, nothing with --json), a yes/no question, and opening a flow session with a clear error.
 
-import { createInterface } from 'node:readline/promises';
+import { createInterface, type Interface } from 'node:readline';
 import type { ProgressEvent } from '../../preload/contract.ts';
 import { openSession, type FlowSession } from '../flows/session.ts';
 import { inlineText } from '../shared/display-text.ts';
 import { writeControl, writeJson, type CommandIO } from './command.ts';
 
 /** Exit codes of the flow commands beyond 0/1/2 (listed in each command's help). */
-export const FLOW_EXIT = { attention: 3, declined: 4 } as const;
+export const FLOW_EXIT = { attention: 3, declined: 4, blocked: 5 } as const;
 
 export function progressPrinter(io: CommandIO, quiet: boolean): (event: ProgressEvent) => void {
   let last = '';
@@ -33,15 +33,89 @@ export function endProgress(io: CommandIO, quiet: boolean): void {
   if (!quiet && io.interactive) writeControl(io.stderr, '\r\x1b[2K');
 }
 
-/** Asks a yes/no question on the terminal; false without a terminal (use --yes there). */
+/** One line reader for the whole run, so answers typed ahead reach the questions that follow. */
+interface LineReader {
+  readonly rl: Interface;
+  readonly lines: string[];
+  waiting?: ((line: string | undefined) => void) | undefined;
+  closed: boolean;
+}
+let reader: LineReader | undefined;
+
+function lineReader(io: CommandIO): LineReader {
+  if (reader) return reader;
+  const rl = createInterface({ input: process.stdin, output: io.stderr, terminal: Boolean(process.stdin.isTTY) });
+  const state: LineReader = { rl, lines: [], closed: false };
+  rl.on('line', (line) => {
+    if (state.waiting) {
+      const give = state.waiting;
+      state.waiting = undefined;
+      give(line);
+    } else state.lines.push(line);
+  });
+  // Ctrl-D closes the input; Ctrl-C at a prompt is a "no" too, not a crash.
+  const end = (): void => {
+    state.closed = true;
+    const give = state.waiting;
+    state.waiting = undefined;
+    give?.(undefined);
+  };
+  rl.on('close', end);
+  rl.on('SIGINT', () => {
+    io.stderr.write('\n');
+    end();
+  });
+  reader = state;
+  return state;
+}
+
+/** Stops reading the terminal (the program can then exit). */
+export function closeTerminal(): void {
+  reader?.rl.close();
+  reader = undefined;
+}
+
+/** Asks a yes/no question on the terminal; false without a terminal (use --yes there), on Ctrl-C and on Ctrl-D. */
 export async function confirm(io: CommandIO, question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: io.stderr });
+  const r = lineReader(io);
+  io.stderr.write(`${question} [y/N] `);
+  const typedAhead = r.lines.shift();
+  const answer = typedAhead ?? (r.closed ? undefined : await new Promise<string | undefined>((resolve) => (r.waiting = resolve)));
+  if (typedAhead !== undefined) io.stderr.write(`${typedAhead}\n`);
+  return answer !== undefined && /^y(es)?$/i.test(answer.trim());
+}
+
+/** Exit status after an interrupt, as a shell reports a program that a signal ended. */
+export const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * Runs work that changes the host so that an interrupt never leaves it half-changed in silence: the first
+ * Ctrl-C / SIGTERM / SIGHUP aborts `signal` (the work finishes the step under way and undoes the rest),
+ * a second one leaves at once, saying that the next run will finish or undo it.
+ */
+export async function interruptible<T>(io: CommandIO, work: (signal: AbortSignal) => Promise<T>): Promise<{ result: T; interruptedBy?: keyof typeof SIGNAL_EXIT }> {
+  const controller = new AbortController();
+  let interruptedBy: keyof typeof SIGNAL_EXIT | undefined;
+  const onSignal = (name: keyof typeof SIGNAL_EXIT): void => {
+    if (interruptedBy) {
+      io.stderr.write(`\nLeaving now. What this run had started is written down; the next run of Vespera Updates (the app, or vespera-updates status to see it) finishes or undoes it.\n`);
+      process.exit(SIGNAL_EXIT[name]);
+    }
+    interruptedBy = name;
+    io.stderr.write(`\nInterrupted: finishing the step under way, then undoing the rest. Press Ctrl-C again to leave at once (the next run will finish undoing).\n`);
+    controller.abort();
+  };
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => {
+    const handler = (): void => onSignal(name);
+    process.on(name, handler);
+    return () => process.off(name, handler);
+  });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
+    const result = await work(controller.signal);
+    return { result, ...(interruptedBy ? { interruptedBy } : {}) };
   } finally {
-    rl.close();
+    for (const off of handlers) off();
   }
 }
 

@@ -24,6 +24,8 @@ export interface SnapshotFacts {
   readonly lastCheck?: { at: Date; ok: boolean; message: string } | undefined;
   /** The host's record of app-enforced images could not be read (damaged): said, never hidden. */
   readonly recordProblem?: string;
+  /** Runs an interruption left unfinished, in words; the next run that changes the host resolves them. */
+  readonly unfinishedRuns?: readonly string[];
   readonly operation?: { title: string; percent?: number; message?: string } | undefined;
   /** Notices about the followed tag (moved back to an older build, stopped moving) and unbound updates. */
   readonly tagNotices?: readonly Notice[];
@@ -243,6 +245,7 @@ export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
       action: 'doctor',
     });
   }
+  for (const line of facts.unfinishedRuns ?? []) notices.push({ code: 'unfinished-run', severity: 'warning', message: line });
   if (facts.recordProblem) notices.push({ code: 'enforcement-record-damaged', severity: 'critical', message: `Vespera Updates cannot tell whether it enforces this host's updates: ${facts.recordProblem}`, action: 'doctor' });
   if (facts.lastCheck && !facts.lastCheck.ok) notices.push({ code: 'check-failed', severity: 'warning', message: facts.lastCheck.message, action: 'check-now' });
   for (const notice of facts.tagNotices ?? []) {

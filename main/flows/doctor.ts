@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import type { DoctorCheck, DoctorReport } from '../../preload/contract.ts';
 import type { HostState } from '../host/index.ts';
 import { inspectPolicy, type PolicyReport } from '../policy/policy-report.ts';
+import { describeProvenance, type Config } from '../shared/config.ts';
 import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, parseDockerReference, repositoryName, type DockerReference } from '../shared/image-reference.ts';
 import { connectionFailure, isCosignTag, isVerified, type VerificationResult } from '../trust/index.ts';
@@ -24,7 +25,7 @@ export interface DoctorOptions {
   readonly journal?: () => Promise<{ available: boolean; lines: string[]; why?: string }>;
 }
 
-const SIGN_FLAGS = 'cosign sign --new-bundle-format=false --use-signing-config=false …';
+export const SIGN_FLAGS = 'cosign sign --new-bundle-format=false --use-signing-config=false …';
 
 const pass = (id: string, title: string, summary: string, evidence: string[] = []): DoctorCheck => ({ id, title, status: 'pass', summary, evidence });
 const skip = (id: string, title: string, summary: string, evidence: string[] = []): DoctorCheck => ({ id, title, status: 'skip', summary, evidence });
@@ -62,6 +63,7 @@ export async function runDoctor(session: PartialSession, checks: ImageChecks, op
         }),
   );
   if (state) await guard('transaction', 'No transaction is stuck', () => transactionCheck(state));
+  await guard('config', 'Where the settings come from', () => configCheck(session.config));
   await guard('policy-syntax', 'containers-policy.json loads', () => policySyntaxCheck(policy));
   await guard('policy-loopholes', 'The policy covers this image', () => policyCoverageCheck(policy, state?.booted?.refspec?.kind === 'container' ? state.booted.refspec.verification : undefined));
   await guard('registries-d', 'containers/image looks for cosign signatures', () => attachmentsCheck(policy));
@@ -108,6 +110,12 @@ function transactionCheck(state: HostState): DoctorCheck {
   });
 }
 
+/** Which file each effective setting came from: the administrator's pins, the user's additions, the built-in rest. */
+function configCheck(config: Config): DoctorCheck {
+  const lines = describeProvenance(config);
+  return pass('config', 'Where the settings come from', lines.join('; '), lines);
+}
+
 function policySyntaxCheck(policy: PolicyReport): DoctorCheck {
   const title = 'containers-policy.json loads';
   if (policy.policy.valid) return pass('policy-syntax', title, `${policy.policy.file} is valid (${policy.policy.requiresText}).`);
@@ -148,7 +156,8 @@ function policyCoverageCheck(policy: PolicyReport, verification: string | undefi
 function attachmentsCheck(policy: PolicyReport): DoctorCheck {
   const title = 'containers/image looks for cosign signatures';
   if (!policy.registries.valid) {
-    return fail('registries-d', title, 'registries.d does not load, so every image pull fails.', [policy.registries.error.message], { text: policy.registries.error.message });
+    const unsupported = policy.registries.error.code === 'registries-unsupported';
+    return fail('registries-d', title, unsupported ? 'registries.d uses YAML that readers disagree on, so nobody can tell for sure whether cosign signatures are fetched.' : 'registries.d does not load, so every image pull fails.', [policy.registries.error.message], { text: policy.registries.error.message });
   }
   const answer = policy.image;
   if (!answer) return skip('registries-d', title, 'No image to look at.');

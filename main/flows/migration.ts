@@ -1,25 +1,24 @@
-// Migration from an unverified image reference to a signed one, as a plan the user reviews and then a
-// run: verify the target digest first, make the OS enforce the publisher key (key mode) or deploy the
-// verified digest held until the app finalizes it (app mode), check what was staged, and undo every
-// change of this migration when any step fails. Also the seed's temporary way back to unverified.
+// Planning a migration from an unverified image reference to a signed one, for the user to review:
+// verify the target digest, choose key mode (the OS enforces the publisher key) or app mode (the verified
+// digest deployed held), and the steps. Also the seed's temporary way back to unverified. The run itself
+// is migration-run.ts.
 
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MigrationPreview, PolicyChangeView } from '../../preload/contract.ts';
-import { formatRefspec, HostError, imageRefspec, sameImage, type Deployment, type Transaction } from '../host/index.ts';
-import { runPolicyHelper } from '../policy/helper-client.ts';
+import { formatRefspec, imageRefspec, sameImage, type Deployment } from '../host/index.ts';
 import { readPolicyHostState } from '../policy/host-files.ts';
 import { inspectPolicy } from '../policy/policy-report.ts';
-import { appEnforcedStatement, defaultKeyName, helperPlanOf, planKeyEnforced, type DefaultChoice, type KeyEnforcedPlan, type ScopeChoice } from '../policy/plan.ts';
+import { appEnforcedStatement, defaultKeyName, planKeyEnforced, type DefaultChoice, type KeyEnforcedPlan, type ScopeChoice } from '../policy/plan.ts';
+import { migrationChoices, type MigrationChoices } from '../policy/plan-choices.ts';
 import { unifiedDiff } from '../policy/unified-diff.ts';
 import { describeError } from '../shared/errors.ts';
-import { formatDockerReference, parseDockerReference, repositoryName, variantFamily, type DockerReference, type Sha256Digest } from '../shared/image-reference.ts';
+import { formatDockerReference, parseDockerReference, repositoryName, variantFamily, type DockerReference } from '../shared/image-reference.ts';
 import { readFileLimited } from '../shared/bounded.ts';
-import { isVerified, loadPublicKey, type PublicKeyRef, type VerificationResult } from '../trust/index.ts';
+import { isVerified, loadPublicKey, verdictOfCode, type PublicKeyRef, type VerificationResult } from '../trust/index.ts';
 import { isAppEnforced, readHostEnforcement } from '../policy/host-enforcement.ts';
 import { failureOf, imageOf, type ImageChecks, type ResolvedImage } from './image-checks.ts';
-import { followTransaction, type ProgressListener } from './progress.ts';
 import type { FlowSession } from './session.ts';
 import { AUTOMATIC_POLICY_FIX } from './classification.ts';
 import { signatureView, signedBy } from './views.ts';
@@ -51,34 +50,29 @@ export interface MigrationPlan {
   readonly target?: ResolvedImage;
   readonly verification?: VerificationResult;
   readonly keyPlan?: KeyEnforcedPlan;
+  /** Key mode: the wizard's choices for this host, each planned for real (the preview can offer them). */
+  readonly choices?: MigrationChoices;
   readonly statements: readonly string[];
   readonly steps: readonly string[];
   readonly warnings: readonly string[];
   readonly canRun: boolean;
   readonly blockedBy?: string;
+  /**
+   * Why it cannot run: `evidence` (the target failed its signature check), `unchecked` (it could not be
+   * checked), `done` (already migrated or nothing to do), or `blocked` (the host is not ready).
+   */
+  readonly blockedKind?: 'evidence' | 'unchecked' | 'done' | 'blocked';
 }
 
-export interface MigrationOutcome {
-  readonly ok: boolean;
-  readonly code?: string;
-  readonly message: string;
-  readonly mode: MigrationMode;
-  /** The digest that was verified (what the tag named; an index for multi-platform images). */
-  readonly verifiedDigest?: Sha256Digest;
-  /** The manifest this host boots from it, and what rpm-ostree staged. */
-  readonly platformDigest?: Sha256Digest;
-  readonly stagedDigest?: Sha256Digest;
-  readonly finalizationLocked?: boolean;
-  /** The origin the host boots next. */
-  readonly newOrigin?: string;
-  readonly policyBackup?: string;
-  /** `as-planned`, `as-before` (everything undone), or `unknown` (an undo step failed: see message). */
-  readonly hostState: 'as-planned' | 'as-before' | 'unknown';
-  readonly rebootRequired: boolean;
-}
+export type { MigrationOutcome } from './migration-run.ts';
 
-function blocked(base: Omit<MigrationPlan, 'canRun' | 'blockedBy' | 'steps' | 'statements' | 'warnings'>, why: string, warnings: string[] = []): MigrationPlan {
-  return { ...base, statements: [], steps: [], warnings, canRun: false, blockedBy: why };
+function blocked(
+  base: Omit<MigrationPlan, 'canRun' | 'blockedBy' | 'steps' | 'statements' | 'warnings'>,
+  why: string,
+  kind: NonNullable<MigrationPlan['blockedKind']> = 'blocked',
+  warnings: string[] = [],
+): MigrationPlan {
+  return { ...base, statements: [], steps: [], warnings, canRun: false, blockedBy: why, blockedKind: kind };
 }
 
 /** Keys the app could offer for key mode: the one asked for, the configured ones, those already installed. */
@@ -107,11 +101,22 @@ export async function planMigration(session: FlowSession, checks: ImageChecks, r
   const booted = state.booted;
   const from = booted?.origin ?? '(unknown)';
   const id = randomBytes(12).toString('base64url');
-  const base = { id, request, madeAt: session.now().toISOString(), from, to: from, mode: 'app-enforced' as MigrationMode, modeReason: '' };
+  // Until a target is known there is no "to", and no mode with a reason: a blocked plan says only why.
+  const base = { id, request, madeAt: session.now().toISOString(), from, to: '', mode: 'app-enforced' as MigrationMode, modeReason: '' };
   if (state.daemon !== 'running') return blocked(base, 'rpm-ostreed is not running; start it (systemctl start rpm-ostreed) and try again.');
   if (state.activeTransaction) return blocked(base, `rpm-ostree is busy (${state.activeTransaction.method}); wait until it has finished.`);
   if (state.staged) {
-    return blocked(base, `An update is already staged (${state.staged.version ?? state.staged.imageDigest ?? ''}); restart into it or discard it first, so this migration can be undone exactly.`);
+    const staged = state.staged;
+    const stagedImage = imageOf(staged);
+    const record = stagedImage ? (await readHostEnforcement(session.policy)).record : undefined;
+    const migrated =
+      stagedImage !== undefined &&
+      ((staged.refspec?.kind === 'container' && staged.refspec.verification === 'signed' && booted?.refspec?.kind === 'container' && booted.refspec.verification !== 'signed') ||
+        (staged.finalizationLocked && record !== undefined && isAppEnforced(record, repositoryName(stagedImage))));
+    if (migrated) {
+      return blocked(base, `This host is already migrated: the next restart boots ${staged.version ?? staged.imageDigest ?? ''} from ${staged.origin ?? ''}${staged.finalizationLocked ? ' (held until you restart from Vespera Updates)' : ''}. Restart to apply it.`, 'done');
+    }
+    return blocked(base, `An update is already staged (${staged.version ?? staged.imageDigest ?? ''}); restart into it or discard it first, so this migration can be undone exactly.`);
   }
   const bootedImage = imageOf(booted);
   let image: DockerReference | undefined = bootedImage;
@@ -131,12 +136,14 @@ export async function planMigration(session: FlowSession, checks: ImageChecks, r
   try {
     target = await checks.resolve(image);
   } catch (error) {
-    return blocked({ ...base, image }, failureOf(image, error).message);
+    return blocked({ ...base, image }, failureOf(image, error).message, verdictOfCode(failureOf(image, error).code) === 'unchecked' ? 'unchecked' : 'evidence');
   }
   const verification = await checks.checkResolved(target, { fresh: true });
   const withTarget = { ...base, image, target, verification };
   if (!isVerified(verification)) {
-    return blocked(withTarget, `The target ${formatDockerReference(image)} failed its signature check, so this host will not move to it: ${verification.message}`);
+    return verdictOfCode(verification.code) === 'unchecked'
+      ? blocked(withTarget, `The target ${formatDockerReference(image)} could not be checked, so this host will not move to it yet: ${verification.message}`, 'unchecked')
+      : blocked(withTarget, `The target ${formatDockerReference(image)} failed its signature check, so this host will not move to it: ${verification.message}`, 'evidence');
   }
 
   let keys: Array<{ path: string; key: PublicKeyRef }>;
@@ -188,7 +195,7 @@ async function planKeyMode(
   // the OS checks its own key, as on the way back from a temporary unverified reference.
   const current = await inspectPolicy(session.policy, base.image);
   if (current.image?.imageSigned.outcome === 'requires-signature' && current.image.attachments?.enabled) {
-    if (booted?.origin === to) return blocked(plan, 'This host already follows this image signed, and its policy already enforces it: there is nothing to migrate.');
+    if (booted?.origin === to) return blocked(plan, 'This host already follows this image signed, and its policy already enforces it: there is nothing to migrate.', 'done');
     const steps = [
       verifyStep(base),
       `The signature policy already requires a signature for this image (${current.image.why}); nothing to write.`,
@@ -200,22 +207,19 @@ async function planKeyMode(
   }
   const family = variantFamily(base.image);
   let keyPlan: KeyEnforcedPlan;
+  let choices: MigrationChoices | undefined;
   try {
     const keyText = (await readFileLimited(signingKey.path, 16 * 1024)).toString('utf8');
     const keyName = defaultKeyName(family);
     const state = await readPolicyHostState(session.policy, [keyName]);
-    keyPlan = planKeyEnforced(state, {
-      family,
-      scope: request.scope ?? 'per-variant',
-      ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}),
-      keyText,
-      keyName,
-    });
+    const keyRequest = { family, image: repositoryName(base.image), keyText, keyName };
+    choices = migrationChoices(state, { ...keyRequest, ...(request.scope ? { scope: request.scope } : {}), ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}) });
+    keyPlan = planKeyEnforced(state, { ...keyRequest, scope: request.scope ?? 'per-variant', ...(request.defaultPolicy ? { default: request.defaultPolicy } : {}) });
   } catch (error) {
-    return blocked(plan, describeError(error));
+    return blocked({ ...plan, ...(choices ? { choices } : {}) }, describeError(error));
   }
   if (booted?.origin === to && keyPlan.changes.length === 0) {
-    return blocked({ ...plan, keyPlan }, 'This host already follows this image signed, and its policy already enforces the key: there is nothing to migrate.');
+    return blocked({ ...plan, keyPlan }, 'This host already follows this image signed, and its policy already enforces the key: there is nothing to migrate.', 'done');
   }
   const steps = [
     verifyStep(base),
@@ -226,7 +230,7 @@ async function planKeyMode(
     'Check that rpm-ostree staged exactly the verified digest.',
     'Restart to boot it, now or later.',
   ];
-  return { ...plan, keyPlan, statements: keyPlan.statements, steps, warnings: [], canRun: true };
+  return { ...plan, keyPlan, choices, statements: keyPlan.statements, steps, warnings: [], canRun: true };
 }
 
 function planAppMode(session: FlowSession, base: Targeted, booted: Deployment | undefined, modeReason: string): MigrationPlan {
@@ -260,7 +264,7 @@ async function planUnverified(
 ): Promise<MigrationPlan> {
   const to = formatRefspec(imageRefspec('unverified', base.image));
   const plan = { ...base, to, mode: 'unverified' as const, modeReason: 'A temporary return to an unverified image reference, as IMAGE-SIGNING.md describes for emergencies.' };
-  if (booted?.origin === to) return blocked(plan, 'This host already follows the unverified reference.');
+  if (booted?.origin === to) return blocked(plan, 'This host already follows the unverified reference.', 'done');
   let target: ResolvedImage | undefined;
   try {
     target = await checks.resolve(base.image);
@@ -312,168 +316,4 @@ export function migrationPreview(plan: MigrationPlan): MigrationPreview {
     canRun: plan.canRun,
     ...(plan.blockedBy ? { blockedBy: plan.blockedBy } : {}),
   };
-}
-
-interface Undo {
-  policyBackup?: string;
-  enforcementBackup?: string;
-  discardStaged: boolean;
-}
-
-/** Runs a reviewed plan. Any failure undoes what this run changed and says where the host stands. */
-export async function runMigration(session: FlowSession, checks: ImageChecks, plan: MigrationPlan, emit: ProgressListener = () => {}): Promise<MigrationOutcome> {
-  const fail = (code: string, message: string, hostState: MigrationOutcome['hostState'] = 'as-before'): MigrationOutcome => ({
-    ok: false,
-    code,
-    message,
-    mode: plan.mode,
-    hostState,
-    rebootRequired: false,
-    ...(plan.target ? { verifiedDigest: plan.target.digest, platformDigest: plan.target.platformDigest } : {}),
-  });
-  if (!plan.canRun || !plan.image || !plan.target) return fail('migration-blocked', plan.blockedBy ?? 'This migration cannot run.');
-  const image = plan.image;
-  const planned = plan.target;
-  const step = (name: string, message?: string): void => emit({ operation: 'migrate', step: name, ...(message ? { message } : {}) });
-  const state = session.host.state;
-  if (state.staged) return fail('staged-exists', 'An update was staged since the plan was made; restart into it or discard it, then plan again. Nothing was changed.');
-  if (state.activeTransaction) return fail('busy', `rpm-ostree is busy (${state.activeTransaction.method}); try again when it has finished. Nothing was changed.`);
-
-  if (plan.mode !== 'unverified') {
-    step('Verifying the target image');
-    let now: ResolvedImage;
-    try {
-      now = await checks.resolve(image);
-    } catch (error) {
-      return fail(failureOf(image, error).code, `${failureOf(image, error).message} Nothing was changed.`);
-    }
-    if (now.digest !== planned.digest) {
-      return fail('target-changed', `${formatDockerReference(image)} changed since you reviewed the plan (now ${now.digest}); review the new plan. Nothing was changed.`);
-    }
-    const verification = await checks.checkResolved(now, { fresh: true });
-    if (!isVerified(verification)) return fail(verification.code, `${verification.message} Nothing was changed.`);
-  }
-
-  const undo: Undo = { discardStaged: false };
-  if (plan.mode === 'key-enforced' && plan.keyPlan && plan.keyPlan.changes.length > 0) {
-    step('Writing the signature policy', 'The privileged helper writes policy.json, registries.d and the key (a password may be asked).');
-    try {
-      const reply = await runPolicyHelper(session.helperSite, 'apply', { plan: helperPlanOf(plan.keyPlan) });
-      if (reply.backup) undo.policyBackup = reply.backup;
-    } catch (error) {
-      return fail((error as { code?: string }).code ?? 'policy-helper', `The signature policy was not written: ${describeError(error)}`);
-    }
-  }
-
-  const sameOrigin = state.booted?.origin === plan.to;
-  const alreadyBooted = plan.mode === 'app-enforced' && sameOrigin && state.booted?.imageDigest === planned.platformDigest;
-  if (!alreadyBooted) {
-    let transaction: Transaction;
-    try {
-      transaction =
-        plan.mode === 'app-enforced'
-          ? sameOrigin
-            ? await session.host.deployDigest(planned.digest, { lockFinalization: true })
-            : await session.host.rebase(plan.to, { revision: planned.digest, lockFinalization: true })
-          : await session.host.rebase(plan.to);
-    } catch (error) {
-      const message = error instanceof HostError ? error.message : describeError(error);
-      return await undoAndFail(session, undo, fail, (error as { code?: string }).code ?? 'unknown', `rpm-ostree refused: ${message}`);
-    }
-    const title = plan.mode === 'app-enforced' ? 'Deploying the verified digest, held' : `Rebasing to ${plan.to}`;
-    const outcome = await followTransaction(transaction, 'migrate', title, emit);
-    if (!outcome.ok) {
-      undo.discardStaged = session.host.state.staged !== undefined;
-      return await undoAndFail(session, undo, fail, outcome.error.code, `${outcome.error.message}${outcome.error.detail ? ` (${outcome.error.detail})` : ''}`);
-    }
-    undo.discardStaged = true;
-    const staged = session.host.state.staged;
-    if (!staged) return await undoAndFail(session, undo, fail, 'nothing-staged', `rpm-ostree finished without staging anything (${outcome.messages.at(-1) ?? 'no message'}).`);
-    if (plan.mode !== 'unverified') {
-      step('Checking what was staged');
-      if (plan.mode === 'app-enforced' && !staged.finalizationLocked) {
-        return await undoAndFail(session, undo, fail, 'not-held', 'rpm-ostree staged the update without holding it, so a reboot by any route would boot it.');
-      }
-      if (staged.imageDigest !== planned.platformDigest) {
-        // Key mode pulls the tag again: the OS enforced the key; the app checks the new digest too.
-        const stagedCheck = await checks.checkDeployment(staged, { fresh: true });
-        if (!stagedCheck || !isVerified(stagedCheck)) {
-          return await undoAndFail(session, undo, fail, 'staged-not-verified', `rpm-ostree staged ${staged.imageDigest ?? 'an unknown digest'}, not the verified ${planned.platformDigest}, and it does not verify${stagedCheck && !isVerified(stagedCheck) ? `: ${stagedCheck.message}` : ''}.`);
-        }
-      }
-    }
-  }
-
-  // App-enforced mode is host configuration: every user, the CLI under sudo and the service see it.
-  const record = await readHostEnforcement(session.policy);
-  const repository = repositoryName(image);
-  const wanted = plan.mode === 'app-enforced' ? 'app' : plan.mode === 'unverified' ? 'none' : undefined;
-  if (wanted && isAppEnforced(record.record, repository) !== (wanted === 'app')) {
-    step('Recording the enforcement mode for this host', 'The privileged helper writes /etc/vespera-updates/enforcement.json (a password may be asked).');
-    try {
-      const reply = await runPolicyHelper(session.helperSite, 'enforce', { enforce: { repository, mode: wanted } });
-      if (reply.backup) undo.enforcementBackup = reply.backup;
-    } catch (error) {
-      return await undoAndFail(session, undo, fail, (error as { code?: string }).code ?? 'policy-helper', `Vespera Updates could not record for this host that it ${wanted === 'app' ? 'enforces' : 'no longer enforces'} this image (${describeError(error)}).`);
-    }
-  }
-
-  const staged = session.host.state.staged;
-  const message =
-    plan.mode === 'key-enforced'
-      ? `Migrated: the next boot follows ${plan.to}, and the OS now refuses updates the publisher key did not sign. Reboot to apply.`
-      : plan.mode === 'app-enforced'
-        ? alreadyBooted
-          ? 'This host already runs the verified digest; Vespera Updates now verifies every update before it is staged.'
-          : 'Migrated: the verified digest is staged and held; restart from Vespera Updates to apply it. Vespera Updates verifies every update from now on.'
-        : `The next boot follows ${plan.to}, which nothing verifies. Reboot to apply; migrate back to signed as soon as you can.`;
-  return {
-    ok: true,
-    message,
-    mode: plan.mode,
-    verifiedDigest: planned.digest,
-    platformDigest: planned.platformDigest,
-    ...(staged?.imageDigest ? { stagedDigest: staged.imageDigest, finalizationLocked: staged.finalizationLocked } : {}),
-    newOrigin: staged?.origin ?? plan.to,
-    ...(undo.policyBackup ? { policyBackup: undo.policyBackup } : {}),
-    hostState: 'as-planned',
-    rebootRequired: !alreadyBooted,
-  };
-}
-
-async function undoAndFail(
-  session: FlowSession,
-  undo: Undo,
-  fail: (code: string, message: string, hostState?: MigrationOutcome['hostState']) => MigrationOutcome,
-  code: string,
-  cause: string,
-): Promise<MigrationOutcome> {
-  const problems: string[] = [];
-  if (undo.discardStaged && session.host.state.staged) {
-    try {
-      const outcome = await (await session.host.cleanup(['pending-deploy'])).done;
-      if (!outcome.ok) problems.push(`the staged deployment could not be removed (${outcome.error.message}); discard it with: rpm-ostree cleanup -p`);
-    } catch (error) {
-      problems.push(`the staged deployment could not be removed (${describeError(error)}); discard it with: rpm-ostree cleanup -p`);
-    }
-  }
-  for (const [backup, what] of [[undo.enforcementBackup, 'the previous enforcement record'], [undo.policyBackup, 'the previous signature policy']] as const) {
-    if (!backup) continue;
-    try {
-      await runPolicyHelper(session.helperSite, 'restore', { backupId: backup });
-    } catch (error) {
-      problems.push(`${what} could not be put back (${describeError(error)}); restore it with: vespera-updates policy restore ${backup}`);
-    }
-  }
-  if (problems.length > 0) return fail(code, `The migration failed: ${cause} Undoing it partly failed: ${problems.join('; ')}.`, 'unknown');
-  const undone = [
-    undo.policyBackup ? 'the previous signature policy was put back' : '',
-    undo.enforcementBackup ? 'the previous enforcement record was put back' : '',
-    undo.discardStaged ? 'the staged deployment was removed' : '',
-  ].filter(Boolean);
-  return fail(code, `The migration failed: ${cause} ${undone.length > 0 ? `${capitalise(undone.join(' and '))}; the` : 'The'} host is exactly as it was.`);
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

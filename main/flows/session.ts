@@ -7,6 +7,15 @@ import type { HelperSite } from '../policy/helper-client.ts';
 import { loadConfig, type Config } from '../shared/config.ts';
 import { describeError } from '../shared/errors.ts';
 import { userStateDir } from '../shared/user-files.ts';
+import { join } from 'node:path';
+
+/** Host-wide state, created by the package (run records in runs/, sticky and writable by all). */
+export const HOST_STATE_DIR = '/var/lib/vespera-updates';
+
+/** The host state folder: /var/lib/vespera-updates, or its place under the test world's root. */
+export function hostStateDirOf(config: Config): string {
+  return config.world ? join(config.world.root, 'var', 'lib', 'vespera-updates') : HOST_STATE_DIR;
+}
 import { createTrustContext, type TrustContext } from '../trust/index.ts';
 
 export interface FlowSession {
@@ -20,6 +29,8 @@ export interface FlowSession {
   readonly helperSite: HelperSite;
   /** This user's state folder ($XDG_STATE_HOME/vespera-updates). */
   readonly stateDir: string;
+  /** What every user of the host shares: run records and the host lock (/var/lib/vespera-updates). */
+  readonly hostStateDir: string;
   readonly now: () => Date;
   close(): Promise<void>;
 }
@@ -65,6 +76,7 @@ export async function openPartialSession(options: SessionOptions = {}, requireHo
     policy: policyPaths(config.world?.etcRoot ?? '/etc'),
     helperSite: config.world ? { world: config.world } : {},
     stateDir: userStateDir(env),
+    hostStateDir: hostStateDirOf(config),
     now: options.now ?? clockOf(config),
     close: async () => {
       await host?.close();

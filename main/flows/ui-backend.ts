@@ -21,11 +21,15 @@ import { isSha256Digest } from '../shared/image-reference.ts';
 import { readAppState, writeAppState } from './app-state.ts';
 import { runDoctor } from './doctor.ts';
 import { ImageChecks } from './image-checks.ts';
-import { migrationPreview, planMigration, runMigration, type MigrationOutcome, type MigrationPlan } from './migration.ts';
+import { migrationPreview, planMigration, type MigrationPlan } from './migration.ts';
+import { runMigration, type MigrationOutcome } from './migration-run.ts';
 import { planRollback, rollbackPreview, runRollback } from './rollback.ts';
 import { openSession, type FlowSession } from './session.ts';
 import { UpdateWatch } from './update-watch.ts';
 import { signedBy } from './views.ts';
+import { startupHousekeeping } from './host-housekeeping.ts';
+import { HostBusyError } from './host-lock.ts';
+import { withHostRun } from './host-run.ts';
 
 export interface AutostartControl {
   get(): Promise<boolean>;
@@ -100,6 +104,7 @@ export class UiBackend implements VesperaApi {
       void this.#speak(snapshot);
     });
     this.#watch.onProgress((event) => this.#emit('operation.progress', event));
+    await startupHousekeeping(this.#session, this.#checks, (line) => this.#options.log?.(line));
     await this.#watch.start();
     if (this.#options.notifications !== false) {
       try {
@@ -176,7 +181,11 @@ export class UiBackend implements VesperaApi {
     const update = snapshot.update;
     if (update && isSha256Digest(update.digest)) {
       if (update.state === 'ready' && update.signature.status === 'verified') {
-        await notifier.notify({ kind: 'update-ready', digest: update.digest, version: update.version ?? update.digest, signedBy: signedBy(update.signature) });
+        // The notice names the headline package changes: it goes out once rpm-ostree has answered.
+        const packages = update.changes?.packages;
+        if (packages?.status === 'loading') return;
+        const changes = packages?.status === 'listed' ? packages.summary : undefined;
+        await notifier.notify({ kind: 'update-ready', digest: update.digest, version: update.version ?? update.digest, signedBy: signedBy(update.signature), ...(changes ? { changes } : {}) });
         return;
       }
       if (update.state === 'failed') {
@@ -226,30 +235,48 @@ export class UiBackend implements VesperaApi {
           return { ok: false, code: 'plan-expired', message: 'This plan is no longer current; review the migration again.' } satisfies OperationOutcome;
         }
         this.#plans.delete(planId);
-        const outcome = await runMigration(this.#session, this.#checks, entry.plan, (event) => this.#emit('operation.progress', event));
-        await this.#watch.refresh();
-        return migrationOutcomeView(outcome);
+        return await this.#hostRun('migrate', async () => {
+          const outcome = await runMigration(this.#session, this.#checks, entry.plan, (event) => this.#emit('operation.progress', event));
+          await this.#watch.refresh();
+          return migrationOutcomeView(outcome);
+        });
       }
       case 'rollback.preview':
         return rollbackPreview(await planRollback(this.#session, this.#checks));
-      case 'rollback.run': {
-        const outcome = await runRollback(this.#session, input, (event) => this.#emit('operation.progress', event));
-        await this.#watch.refresh();
-        return outcome;
-      }
+      case 'rollback.run':
+        return await this.#hostRun('rollback', async () => {
+          const outcome = await runRollback(this.#session, input, (event) => this.#emit('operation.progress', event));
+          await this.#watch.refresh();
+          return outcome;
+        });
       case 'host.reboot':
-        try {
-          await this.#session.host.reboot();
-          return { ok: true, message: 'Restarting.' } satisfies OperationOutcome;
-        } catch (error) {
-          return { ok: false, code: (error as { code?: string }).code ?? 'unknown', message: describeError(error) } satisfies OperationOutcome;
-        }
+        return await this.#hostRun('restart', async () => {
+          try {
+            await this.#session.host.reboot();
+            return { ok: true, message: 'Restarting.' } satisfies OperationOutcome;
+          } catch (error) {
+            return { ok: false, code: (error as { code?: string }).code ?? 'unknown', message: describeError(error) } satisfies OperationOutcome;
+          }
+        });
       case 'doctor.run':
         return await runDoctor(this.#session, this.#checks);
       case 'settings.get':
         return await this.#settings();
       case 'settings.set':
         return await this.#changeSettings(input);
+    }
+  }
+
+  /** A command that changes the host, under the host-wide lock; another run holding it is an outcome, not a crash. */
+  async #hostRun(operation: string, work: () => Promise<OperationOutcome>): Promise<OperationOutcome> {
+    try {
+      return await withHostRun(this.#session, this.#checks, operation, work, {
+        emit: (event) => this.#emit('operation.progress', event),
+        onResolved: (lines) => lines.forEach((line) => this.#options.log?.(line)),
+      });
+    } catch (error) {
+      if (error instanceof HostBusyError) return { ok: false, code: error.code, message: error.message, hostState: 'The host is as it was.' };
+      throw error;
     }
   }
 

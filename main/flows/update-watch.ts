@@ -8,8 +8,13 @@ import { describeError } from '../shared/errors.ts';
 import { repositoryName, type DockerReference } from '../shared/image-reference.ts';
 import { isVerified, verdictOfCode } from '../trust/index.ts';
 import { NO_ENFORCEMENT, readHostEnforcement, type HostEnforcement } from '../policy/host-enforcement.ts';
+import { automaticRunRecordPath, noticeOfAutomaticRun, readAutomaticRunRecord, type AutomaticRunRecord } from './automatic-run-record.ts';
+import { UpdateChanges } from './changes.ts';
 import { enforcementOf, type Enforcement } from './enforcement.ts';
 import { buildSnapshot, plainRestartTarget } from './classification.ts';
+import { HostBusyError } from './host-lock.ts';
+import { describeUnfinishedRuns } from './unfinished-runs.ts';
+import { withHostRun } from './host-run.ts';
 import { failureOf, imageOf, type Expectation, type ImageChecks, type ResolvedImage } from './image-checks.ts';
 import { followTransaction, type ProgressListener } from './progress.ts';
 import type { FlowSession } from './session.ts';
@@ -47,7 +52,12 @@ export class UpdateWatch {
   #generation = 0;
   /** What the followed tag names now, and how it compares with the host. */
   #offer: { resolved: ResolvedImage; verdict: OfferVerdict } | undefined;
+  /** Package and source changes of the update, fetched as soon as something is staged. */
+  readonly #changes: UpdateChanges;
   #record: { record: HostEnforcement; problem?: string } = { record: NO_ENFORCEMENT };
+  /** What the host-wide automatic-updates service decided last (root-written, shown as a notice). */
+  #automaticRun: AutomaticRunRecord | undefined;
+  #unfinished: readonly string[] = [];
   #enforcement: Enforcement | undefined;
   #nextEnforcement: Enforcement | undefined;
   readonly #memory: VerdictMemory;
@@ -65,6 +75,13 @@ export class UpdateWatch {
     this.#checks = checks;
     this.#options = options;
     this.#memory = new VerdictMemory(session.stateDir);
+    this.#changes = new UpdateChanges(session.host, session.config.changes.headline, {
+      changed: () => this.#publish(),
+      track: (work) => {
+        this.#pending.add(work);
+        void work.finally(() => this.#pending.delete(work));
+      },
+    });
   }
 
   /** Reads the state, starts the first checks, and follows the host from then on. */
@@ -165,6 +182,8 @@ export class UpdateWatch {
   async #refreshOnce(): Promise<void> {
     const host = this.#session.host.state;
     this.#record = await readHostEnforcement(this.#session.policy);
+    this.#automaticRun = await readAutomaticRunRecord(automaticRunRecordPath(this.#session));
+    this.#unfinished = await describeUnfinishedRuns(this.#session);
     this.#enforcement = await enforcementOf(host.booted, this.#session.policy, this.#record.record);
     const next = plainRestartTarget(host);
     const nextDiffers = next !== undefined && next.id !== host.booted?.id && next.origin !== host.booted?.origin;
@@ -178,6 +197,7 @@ export class UpdateWatch {
     }
     const avail = this.#available?.resolved;
     if (avail && [host.booted?.imageDigest, host.staged?.imageDigest].includes(avail.platformDigest)) this.#available = undefined;
+    this.#changes.follow(host);
     this.#publish();
     this.#maybeAutoStage(host);
   }
@@ -276,6 +296,29 @@ export class UpdateWatch {
   }
 
   /**
+   * An operation that changes the host: it holds the host-wide lock (one run at a time, for every
+   * user and the CLI) and first finishes or undoes what an interrupted run left.
+   */
+  async #change(kind: ProgressEvent['operation'], title: string, work: () => Promise<OperationOutcome>): Promise<OperationOutcome> {
+    this.#operation = { kind, title };
+    this.#publish();
+    try {
+      return await withHostRun(this.#session, this.#checks, kind, work, {
+        emit: (e) => this.#emitProgress(e),
+        onResolved: (lines) => this.#options.log?.(`watch: ${lines.join(' ')}`),
+      });
+    } catch (error) {
+      if (error instanceof HostBusyError) return { ok: false, code: error.code, message: error.message, hostState: 'The host is as it was.' };
+      throw error;
+    } finally {
+      this.#operation = undefined;
+      this.#publish();
+      // Automatic staging waits while an operation runs; it may be due now.
+      this.#maybeAutoStage(this.#session.host.state);
+    }
+  }
+
+  /**
    * Resolves the booted image's tag and verifies what it names now. With `askHost` (a person asked)
    * rpm-ostree checks too, which refreshes its cached update but may need polkit authorization; the
    * periodic background check leaves it out so it never raises a password prompt.
@@ -360,7 +403,7 @@ export class UpdateWatch {
       return { ok: false, code: 'update-not-verified', message: 'The available update has not passed its signature check, so it will not be staged.' };
     }
     const appEnforced = this.#enforcement?.mode === 'app-enforced';
-    return await this.#run('stage', 'Staging the update', async () => {
+    return await this.#change('stage', 'Staging the update', async () => {
       let transaction: Transaction;
       try {
         transaction = appEnforced
@@ -392,7 +435,7 @@ export class UpdateWatch {
     const host = this.#session.host;
     const staged = host.state.staged;
     if (!staged) {
-      if (host.state.pending) return await this.#reboot();
+      if (host.state.pending) return await this.#change('restart', 'Restarting', () => this.#reboot());
       return { ok: false, code: 'nothing-staged', message: 'Nothing is waiting for a restart.' };
     }
     const image = imageOf(staged);
@@ -408,8 +451,8 @@ export class UpdateWatch {
         return { ok: false, code: 'update-not-verified', message: `The staged update is not verified (${failureText(check) ?? 'it could not be checked'}); it was not applied. Discard it.` };
       }
     }
-    if (!staged.finalizationLocked) return await this.#reboot();
-    return await this.#run('restart', 'Restarting into the verified update', async () => {
+    if (!staged.finalizationLocked) return await this.#change('restart', 'Restarting into the update', () => this.#reboot());
+    return await this.#change('restart', 'Restarting into the verified update', async () => {
       try {
         const outcome = await followTransaction(await host.finalizeDeployment(staged), 'restart', 'Releasing the verified update', (e) => this.#emitProgress(e));
         if (!outcome.ok) return { ok: false, code: outcome.error.code, message: `${outcome.error.message} The computer was not restarted.` };
@@ -432,7 +475,7 @@ export class UpdateWatch {
   /** Removes the staged deployment (`Cleanup(pending-deploy)`): the next boot is the current system. */
   async discardStaged(): Promise<OperationOutcome> {
     if (!this.#session.host.state.staged) return { ok: false, code: 'nothing-staged', message: 'There is no staged update to discard.' };
-    const outcome = await this.#run('discard', 'Discarding the staged update', async (): Promise<OperationOutcome> => {
+    const outcome = await this.#change('discard', 'Discarding the staged update', async (): Promise<OperationOutcome> => {
       try {
         const done = await followTransaction(await this.#session.host.cleanup(['pending-deploy']), 'discard', 'Removing the staged deployment', (e) => this.#emitProgress(e));
         if (!done.ok) return { ok: false, code: done.error.code, message: done.error.message };
@@ -466,8 +509,18 @@ export class UpdateWatch {
     ) {
       return;
     }
-    this.#autoStaged.add(available.platformDigest);
-    const work = this.stage().then((outcome) => this.#options.log?.(`watch: automatic staging: ${outcome.message}`));
+    const digest = available.platformDigest;
+    this.#autoStaged.add(digest);
+    const work = this.stage().then((outcome) => {
+      // Another run held the host: try again a minute later, rather than never (or at once, in a loop).
+      if (outcome.code === 'host-busy') {
+        setTimeout(() => {
+          this.#autoStaged.delete(digest);
+          this.#maybeAutoStage(this.#session.host.state);
+        }, 60_000).unref();
+      }
+      this.#options.log?.(`watch: automatic staging: ${outcome.message}`);
+    });
     this.#pending.add(work);
     void work.finally(() => this.#pending.delete(work));
   }
@@ -480,7 +533,13 @@ export class UpdateWatch {
   }
 
   #build(): StatusSnapshot {
-    return buildSnapshot({
+    const snapshot = this.#buildFromHost();
+    const automatic = noticeOfAutomaticRun(this.#automaticRun);
+    return automatic ? { ...snapshot, notices: [automatic, ...snapshot.notices] } : snapshot;
+  }
+
+  #buildFromHost(): StatusSnapshot {
+    const snapshot = buildSnapshot({
       tagNotices: offerNotices(this.#offer, this.available?.check, this.#session.now(), this.#session.config.updates.maxTagAgeMs),
       host: this.#session.host.state,
       enforcement: this.#enforcement,
@@ -490,8 +549,10 @@ export class UpdateWatch {
       available: this.available,
       lastCheck: this.#lastCheck,
       ...(this.#record.problem ? { recordProblem: this.#record.problem } : {}),
+      unfinishedRuns: this.#unfinished,
       operation: this.#operation,
     });
+    return this.#changes.annotate(snapshot, this.#session.host.state);
   }
 }
 

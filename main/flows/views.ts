@@ -49,6 +49,7 @@ export function signatureView(check: CheckState | undefined, expectation?: Expec
           ...(r.signer.sourceRepository ? { sourceRepository: r.signer.sourceRepository } : {}),
           workflow: workflowOf(r.signer.subject, r.signer.sourceRepository),
           ...(r.signer.commit ? { commit: r.signer.commit } : {}),
+          ...(r.signer.runInvocationUri ? { runUrl: r.signer.runInvocationUri } : {}),
         }
       : { kind: 'key', identity: r.signer.key.split('/').pop() ?? r.signer.key };
   return {

@@ -19,6 +19,7 @@ import {
   type HostState,
   type WireVariant,
 } from './model.ts';
+import { isDeploymentId, parsePackageDiff, type PackageDiffEntry } from './package-diff.ts';
 import { PeerConnection } from './peer.ts';
 import { formatRefspec, parseRefspec, type Refspec } from './refspec.ts';
 import {
@@ -321,6 +322,22 @@ export class HostClient {
         `Could not ask the system to restart (${isDBusError(error) ? error.text || error.type : describeError(error)}); restart from the desktop's menu instead.`,
       );
     }
+  }
+
+  /**
+   * The packages that differ between two deployments of this host (GetDeploymentsRpmDiff), read by
+   * rpm-ostreed from their rpm databases. polkit action `repo-refresh`: may ask for a password.
+   */
+  async deploymentsRpmDiff(from: Deployment, to: Deployment): Promise<PackageDiffEntry[]> {
+    const what = 'compare the packages of two deployments';
+    if (!isDeploymentId(from.id) || !isDeploymentId(to.id)) throw new HostError('deployment-not-found', `Not deployment ids rpm-ostree makes: "${from.id.slice(0, 80)}", "${to.id.slice(0, 80)}".`);
+    let reply: unknown[];
+    try {
+      reply = await this.#callOs('GetDeploymentsRpmDiff', 'ss', [from.id, to.id]);
+    } catch (error) {
+      throw this.#mapError(error, what);
+    }
+    return parsePackageDiff(reply[0]);
   }
 
   /** Sysroot.Reload then a full re-read: a sync barrier after outside changes (e.g. `ostree admin pin`). */

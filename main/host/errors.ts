@@ -14,6 +14,7 @@ export type HostErrorCode =
   | 'staged-blocks-rollback'
   | 'no-rollback'
   | 'nothing-staged'
+  | 'deployment-not-found'
   | 'rebooting'
   | 'cancelled'
   | 'unknown';
@@ -67,6 +68,9 @@ export function errorFromDBus(name: string, text: string, what: string): HostErr
     return new HostError('rebooting', `The machine is already restarting, so it cannot ${what} now; try again after it has restarted.`, detail);
   }
   if (GONE_NAMES.has(name)) return daemonGone(what, detail);
+  if (/^Deployment with id '.*' not found/s.test(text) || text === 'empty deployment ID') {
+    return new HostError('deployment-not-found', `rpm-ostreed no longer has that deployment (the system changed since it was read), so it could not ${what}. Look at the status again.`, detail);
+  }
   return new HostError('unknown', `rpm-ostreed could not ${what}: ${text || name}`, detail);
 }
 

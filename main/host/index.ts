@@ -27,3 +27,4 @@ export {
   type Verification,
 } from './refspec.ts';
 export type { HostOperation, Transaction, TransactionEvent, TransactionOutcome } from './transaction.ts';
+export { parsePackageDiff, type PackageChangeKind, type PackageDiffEntry, type RpmPackageId } from './package-diff.ts';

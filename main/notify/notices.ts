@@ -18,6 +18,8 @@ export type Notice =
       readonly version: string;
       /** Who signed it, as the trust layer describes it: `github.com/acme/vespera (main)`. */
       readonly signedBy: string;
+      /** The headline package changes in one line: `kernel 6.17.8 → 6.17.9, NVIDIA 580.95.05 → 580.105.08, 20 more`. */
+      readonly changes?: string;
     }
   | {
       readonly kind: 'verification-failed';
@@ -77,6 +79,7 @@ export function noticeText(notice: Notice, buttons: boolean): NoticeText {
           'Version ',
           { strong: oneLine(notice.version, 64) },
           ` is ready. Its signature checks out: signed by ${oneLine(notice.signedBy, 200)}.\n`,
+          ...(notice.changes ? [`Changes: ${oneLine(notice.changes, 160)}.\n`] : []),
           buttons ? 'Restart now to start using it.' : 'Open Vespera Updates and choose Restart now to start using it.',
         ],
         actions: ['restart', 'details'],

@@ -22,22 +22,50 @@ export function dockerPolicyIdentity(ref: DockerReference): string {
 }
 
 export function dockerScopeCandidates(ref: DockerReference): ScopeCandidate[] {
-  const out: ScopeCandidate[] = [{ scope: dockerPolicyIdentity(ref), kind: 'reference' }];
-  let name = repositoryName(ref);
-  out.push({ scope: name, kind: 'repository' });
+  const name = repositoryName(ref);
+  return [{ scope: dockerPolicyIdentity(ref), kind: 'reference' }, { scope: name, kind: 'repository' }, ...parentScopes(name)];
+}
+
+/** The namespaces, host and wildcard host suffixes above a repository or namespace name, nearest first. */
+function parentScopes(name: string): ScopeCandidate[] {
+  const out: ScopeCandidate[] = [];
   for (let slash = name.lastIndexOf('/'); slash !== -1; slash = name.lastIndexOf('/')) {
     name = name.slice(0, slash);
     out.push({ scope: name, kind: name.includes('/') ? 'namespace' : 'host' });
   }
   // Wildcards are matched against the host without its port.
-  let host = name;
+  return [...out, ...wildcardsAbove(hostWithoutPort(name))];
+}
+
+function hostWithoutPort(host: string): string {
   const colon = host.indexOf(':');
-  if (colon !== -1 && !host.startsWith('[')) host = host.slice(0, colon);
+  return colon !== -1 && !host.startsWith('[') ? host.slice(0, colon) : host;
+}
+
+function wildcardsAbove(host: string): ScopeCandidate[] {
+  const out: ScopeCandidate[] = [];
   for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.')) {
     host = host.slice(dot + 1);
     out.push({ scope: `*.${host}`, kind: 'wildcard' });
   }
   return out;
+}
+
+/**
+ * The scopes containers/image would consult after `scope` for an image that `scope` matches, nearest
+ * first: for `host/ns/repo:tag` the repository, its namespaces, the host and the wildcards above it;
+ * for `*.a.b` the shorter wildcards. What governed the images of a scope before it existed is the
+ * first of these present in the policy (then the transport's "" and the global default).
+ */
+export function broaderScopes(scope: string): ScopeCandidate[] {
+  if (scope.startsWith('*.')) return wildcardsAbove(scope.slice(2));
+  const slash = scope.indexOf('/');
+  if (slash === -1) return wildcardsAbove(hostWithoutPort(scope));
+  const at = scope.indexOf('@');
+  const colon = scope.indexOf(':', scope.lastIndexOf('/'));
+  const repository = at !== -1 ? scope.slice(0, at) : colon !== -1 ? scope.slice(0, colon) : undefined;
+  if (repository !== undefined) return [{ scope: repository, kind: 'repository' }, ...parentScopes(repository)];
+  return parentScopes(scope);
 }
 
 export function describeScopeKind(kind: ScopeKind): string {

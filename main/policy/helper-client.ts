@@ -17,10 +17,15 @@ export type HelperClientCode = HelperCode | 'helper-cancelled' | 'helper-unavail
 
 export class PolicyHelperError extends CodedError<HelperClientCode> {
   readonly exitCode?: number;
+  /** For helper-restore-loosens: what the restore would loosen, and the consent to pass back once confirmed. */
+  readonly loosenings?: readonly string[];
+  readonly consent?: string;
 
-  constructor(code: HelperClientCode, message: string, exitCode?: number) {
+  constructor(code: HelperClientCode, message: string, exitCode?: number, details: { loosenings?: readonly string[]; consent?: string } = {}) {
     super(code, message);
     if (exitCode !== undefined) this.exitCode = exitCode;
+    if (details.loosenings) this.loosenings = details.loosenings;
+    if (details.consent) this.consent = details.consent;
   }
 }
 
@@ -54,7 +59,8 @@ function helperScript(): string {
   return fileURLToPath(new URL(`./helper.${extension}`, import.meta.url));
 }
 
-export type HelperVerb = 'apply' | 'backups' | 'restore' | 'enforce';
+/** The helper's fixed verbs (main/policy/helper.ts). */
+export type HelperVerb = 'apply' | 'backups' | 'restore' | 'enforce' | 'automatic-updates';
 
 export function helperCommand(config: HelperSite, verb: HelperVerb, extra: readonly string[] = []): HelperCommand {
   if (config.world) {
@@ -70,16 +76,27 @@ export function helperCommand(config: HelperSite, verb: HelperVerb, extra: reado
   return { command: 'pkexec', args: [HELPER_SHIM, verb, ...extra, '--json'], privileged: true };
 }
 
+export interface HelperCallOptions {
+  readonly plan?: HelperPlan;
+  readonly backupId?: string;
+  /** restore: the consent the helper named when it refused a loosening restore, once the person agreed. */
+  readonly looseningConfirmed?: string;
+  /** enforce: the repository and whether the app enforces it. */
+  readonly enforce?: { readonly repository: string; readonly mode: 'app' | 'none' };
+  /** Other verbs' arguments (automatic-updates on|off --expect …). */
+  readonly args?: readonly string[];
+}
+
 /** Runs one helper verb and returns its reply, or throws a PolicyHelperError with its code and message. */
-export async function runPolicyHelper(
-  config: HelperSite,
-  verb: HelperVerb,
-  options: { plan?: HelperPlan; backupId?: string; enforce?: { repository: string; mode: 'app' | 'none' } } = {},
-): Promise<HelperReply> {
-  const extra = options.backupId !== undefined ? [options.backupId] : options.enforce ? [options.enforce.repository, options.enforce.mode] : [];
+export async function runPolicyHelper(config: HelperSite, verb: HelperVerb, options: HelperCallOptions = {}): Promise<HelperReply> {
+  const extra = [
+    ...(options.backupId !== undefined ? [options.backupId] : options.enforce ? [options.enforce.repository, options.enforce.mode] : (options.args ?? [])),
+    ...(options.looseningConfirmed !== undefined ? ['--loosening-confirmed', options.looseningConfirmed] : []),
+  ];
   const cmd = helperCommand(config, verb, extra);
   const env = { ...process.env };
-  delete env.VESPERA_POLICY_HELPER_FAULT;
+  // Test-only faults reach a helper working on a test world's root (it honours them only with --root).
+  if (!config.world) delete env.VESPERA_POLICY_HELPER_FAULT;
   const child = spawn(cmd.command, cmd.args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
@@ -117,7 +134,7 @@ export async function runPolicyHelper(
   if (cmd.privileged && (code === 126 || code === 127) && !stdout.trim()) {
     throw new PolicyHelperError('helper-cancelled', 'The change was not made: authentication was cancelled or refused.', code);
   }
-  let reply: { ok?: unknown; code?: unknown; message?: unknown } & HelperReply;
+  let reply: { ok?: unknown; code?: unknown; message?: unknown; loosenings?: unknown; consent?: unknown } & HelperReply;
   try {
     reply = JSON.parse(stdout.trim().split('\n').pop() ?? '') as typeof reply;
   } catch {
@@ -126,7 +143,9 @@ export async function runPolicyHelper(
   }
   if (typeof reply.message !== 'string') throw new PolicyHelperError('helper-bad-reply', 'The policy helper answered without a message.', code ?? undefined);
   if (reply.ok !== true || code !== 0) {
-    throw new PolicyHelperError(typeof reply.code === 'string' ? (reply.code as HelperCode) : 'helper-failure', reply.message, code ?? undefined);
+    const loosenings = Array.isArray(reply.loosenings) ? reply.loosenings.filter((l): l is string => typeof l === 'string') : undefined;
+    const consent = typeof reply.consent === 'string' && /^[0-9a-f]{64}$/.test(reply.consent) ? reply.consent : undefined;
+    throw new PolicyHelperError(typeof reply.code === 'string' ? (reply.code as HelperCode) : 'helper-failure', reply.message, code ?? undefined, { ...(loosenings ? { loosenings } : {}), ...(consent ? { consent } : {}) });
   }
   return reply;
 }

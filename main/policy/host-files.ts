@@ -11,13 +11,22 @@ import { checkKeyFileName, MAX_KEY_CHARS } from './public-key.ts';
 
 export class PolicyHostError extends CodedError<'policy-unreadable'> {}
 
-/** The only files the app (and its privileged helper) ever writes. */
-export type PlanTarget =
-  | { readonly kind: 'policy' }
-  | { readonly kind: 'registries' }
-  | { readonly kind: 'key'; readonly name: string }
+/** The files a policy plan may change (a plan from stdin targets only these). */
+export type PlanTarget = { readonly kind: 'policy' } | { readonly kind: 'registries' } | { readonly kind: 'key'; readonly name: string };
+
+/**
+ * The only files the app (and its privileged helper) ever writes: a plan's targets, plus those the other
+ * verbs compute themselves (rpm-ostree's configuration, the automatic-updates setting, the enforcement record).
+ */
+export type HelperTarget =
+  | PlanTarget
+  | { readonly kind: 'rpm-ostreed-conf' }
+  | { readonly kind: 'automatic-updates' }
   /** /etc/vespera-updates/enforcement.json: which images the app enforces (written by its own verb). */
   | { readonly kind: 'enforcement' };
+
+/** Under /etc: whether Vespera Updates' host-wide automatic updates are on (see automatic-updates-helper.ts). */
+export const AUTOMATIC_UPDATES_FILE = 'vespera-updates/automatic-updates.json';
 
 /** Our registries.d file; other files there belong to the system or the user and are never edited. */
 export const OWN_REGISTRIES_FILE = 'vespera-updates.yaml';
@@ -46,7 +55,7 @@ export function policyPaths(etcRoot: string): PolicyPaths {
 }
 
 /** The target's path on a real host (what diffs show and policy.json refers to). */
-export function hostPathOf(target: PlanTarget): string {
+export function hostPathOf(target: HelperTarget): string {
   switch (target.kind) {
     case 'policy':
       return '/etc/containers/policy.json';
@@ -56,11 +65,15 @@ export function hostPathOf(target: PlanTarget): string {
       return `${HOST_KEY_DIR}/${checkKeyFileName(target.name)}`;
     case 'enforcement':
       return '/etc/vespera-updates/enforcement.json';
+    case 'rpm-ostreed-conf':
+      return '/etc/rpm-ostreed.conf';
+    case 'automatic-updates':
+      return `/etc/${AUTOMATIC_UPDATES_FILE}`;
   }
 }
 
 /** The target's path under `etcRoot` (itself /etc on a host). The key name is checked, never trusted. */
-export function diskPathOf(paths: PolicyPaths, target: PlanTarget): string {
+export function diskPathOf(paths: PolicyPaths, target: HelperTarget): string {
   switch (target.kind) {
     case 'policy':
       return paths.policyFile;
@@ -70,6 +83,10 @@ export function diskPathOf(paths: PolicyPaths, target: PlanTarget): string {
       return join(paths.keyDir, checkKeyFileName(target.name));
     case 'enforcement':
       return paths.enforcementFile;
+    case 'rpm-ostreed-conf':
+      return join(paths.etcRoot, 'rpm-ostreed.conf');
+    case 'automatic-updates':
+      return join(paths.etcRoot, AUTOMATIC_UPDATES_FILE);
   }
 }
 

@@ -3,30 +3,46 @@
 // Also the honest statement for app-enforced mode, where no policy can express the identity.
 
 import { createHash } from 'node:crypto';
-import { CodedError } from '../shared/errors.ts';
-import { parseDockerReference, repositoryName } from '../shared/image-reference.ts';
+import { parseDockerReference } from '../shared/image-reference.ts';
 import { hostPathOf, OWN_REGISTRIES_FILE, type PlanTarget, type PolicyHostState } from './host-files.ts';
 import { plainValue, readLocatedJson, type JsonNode } from './located-json.ts';
 import { checkPolicyChange, canonicalRequirements } from './policy-change.ts';
+import { looseningsOf } from './policy-strictness.ts';
 import { PolicyTextEditor } from './policy-edit.ts';
 import { explainImage } from './policy-evaluate.ts';
 import { describeFeatureLevel, isInsecureDefault, requirementsEffect, type Policy } from './policy-model.ts';
 import { parsePolicyText, PolicyFileError } from './policy-parse.ts';
+import { checkFamily, defaultKeyName, familyNamespace, PlanError, singleImage } from './plan-family.ts';
 import { checkKeyFileName, parsePublisherKey, type PublisherKey } from './public-key.ts';
 import { mergeRegistriesFiles, parseRegistriesFile, sigstoreAttachmentsFor, type RegistriesFile } from './registries-d.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
-export type PlanCode = 'plan-invalid-request' | 'plan-conflict' | 'plan-impossible' | 'plan-policy-invalid';
+export { checkFamily, defaultKeyName, familyNamespace, PlanError, singleImage, type PlanCode } from './plan-family.ts';
 
-export class PlanError extends CodedError<PlanCode> {}
-
-export type ScopeChoice = 'per-variant' | 'namespace';
+/**
+ * Which images the new rule covers: `image` exactly the repository this host runs; `per-variant` every
+ * repository of the family (the image and its variants), one rule each; `namespace` one rule for the
+ * family's namespace, covering every repository under it.
+ */
+export type ScopeChoice = 'image' | 'per-variant' | 'namespace';
+/** `reject`: the global default becomes reject, each transport keeping today's behaviour through a catch-all. */
 export type DefaultChoice = 'reject' | 'keep';
+
+/** One option the migration wizard offers, saying truthfully what it writes (same shape as the IPC contract's). */
+export interface MigrationChoice<T extends string = string> {
+  readonly value: T;
+  readonly label: string;
+  readonly hint: string;
+  readonly available: boolean;
+  readonly unavailableReason?: string;
+}
 
 export interface KeyPlanRequest {
   /** Repository names of the family, all on one registry: `ghcr.io/acme/vespera`, … */
   readonly family: readonly string[];
   readonly scope: ScopeChoice;
+  /** The repository this host runs (one of the family); required for the `image` scope with a larger family. */
+  readonly image?: string;
   /** Omitted: keep the default when ostree-image-signed: accepts it, else reject. */
   readonly default?: DefaultChoice;
   /** The publisher's public key file text. */
@@ -80,58 +96,6 @@ export function helperPlanOf(plan: KeyEnforcedPlan): HelperPlan {
   };
 }
 
-/** Checks and normalises the family: repository names without tag, all on one registry. */
-export function checkFamily(family: readonly string[]): string[] {
-  if (family.length === 0) throw new PlanError('plan-invalid-request', 'Name the image family: at least one repository such as ghcr.io/OWNER/IMAGE.');
-  if (family.length > 64) throw new PlanError('plan-invalid-request', `The family lists ${family.length} repositories; at most 64 are supported. Use a namespace scope instead.`);
-  const names = family.map((entry) => {
-    let ref;
-    try {
-      ref = parseDockerReference(entry);
-    } catch (error) {
-      throw new PlanError('plan-invalid-request', (error as Error).message);
-    }
-    if (ref.tag !== undefined || ref.digest !== undefined) {
-      throw new PlanError('plan-invalid-request', `"${entry}" names a tag or digest; a family lists repositories (${repositoryName(ref)}), the rule covers all their tags.`);
-    }
-    return repositoryName(ref);
-  });
-  const registries = new Set(names.map((n) => n.split('/')[0]));
-  if (registries.size > 1) throw new PlanError('plan-invalid-request', `The family spans several registries (${[...registries].join(', ')}); plan one registry at a time.`);
-  return [...new Set(names)];
-}
-
-/** The deepest namespace holding every repository of the family; never the bare registry. */
-export function familyNamespace(repositories: readonly string[]): string {
-  const split = repositories.map((r) => r.split('/').slice(0, -1));
-  const first = split[0] ?? [];
-  let depth = first.length;
-  for (const parts of split) {
-    let i = 0;
-    while (i < depth && parts[i] === first[i]) i++;
-    depth = i;
-  }
-  if (depth < 2) {
-    throw new PlanError(
-      'plan-impossible',
-      `The family's repositories share no namespace below the registry ${first[0] ?? ''}; a namespace scope would enforce the key for the whole registry. Use --scope per-variant.`,
-    );
-  }
-  return first.slice(0, depth).join('/');
-}
-
-/** acme-vespera.pub for ghcr.io/acme/vespera, vespera-nvidia, …: the owner and the common name. */
-export function defaultKeyName(repositories: readonly string[]): string {
-  const names = repositories.map((r) => r.split('/'));
-  const owner = names[0]?.[names[0].length - 2] ?? 'publisher';
-  const lasts = names.map((n) => n[n.length - 1] ?? '');
-  let prefix = lasts[0] ?? '';
-  for (const last of lasts) while (!last.startsWith(prefix)) prefix = prefix.slice(0, -1);
-  prefix = prefix.replace(/[-_.]+$/, '');
-  const base = `${owner}${prefix ? `-${prefix}` : ''}`.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
-  return checkKeyFileName(`${base.slice(0, 58) || 'publisher'}.pub`);
-}
-
 function parseHostPolicy(text: string | null): Policy {
   if (text === null) {
     throw new PlanError('plan-impossible', `${hostPathOf({ kind: 'policy' })} does not exist, so every image pull on this host fails already. Reinstall containers-common (it ships the file), then plan again.`);
@@ -155,7 +119,9 @@ export function planKeyEnforced(state: PolicyHostState, request: KeyPlanRequest)
   const key = parsePublisherKey(request.keyText, 'The key file');
   const keyName = checkKeyFileName(request.keyName ?? defaultKeyName(family));
   const keyHostPath = hostPathOf({ kind: 'key', name: keyName });
-  const scopes = request.scope === 'namespace' ? [familyNamespace(family)] : family;
+  // The repositories the new rule must govern.
+  const covered = request.scope === 'image' ? [singleImage(family, request.image)] : family;
+  const scopes = request.scope === 'namespace' ? [familyNamespace(family)] : covered;
   const before = parseHostPolicy(state.policyText);
   const policyBefore = state.policyText as string;
   const statements: string[] = [];
@@ -170,7 +136,7 @@ export function planKeyEnforced(state: PolicyHostState, request: KeyPlanRequest)
       same = false;
     }
     if (!same) {
-      throw new PlanError('plan-conflict', `${keyHostPath} already exists and holds a different key; other rules may trust it. Choose another name with --key-name.`);
+      throw new PlanError('plan-conflict', `${keyHostPath} already exists and holds a different key; other rules may trust it. Choose another name for the key file.`, { cliHint: '--key-name NAME' });
     }
   }
 
@@ -183,16 +149,18 @@ export function planKeyEnforced(state: PolicyHostState, request: KeyPlanRequest)
   for (const scope of scopes) {
     const existing = docker?.scopes.find((s) => s.scope === scope);
     if (existing && canonicalRequirements(existing.requirements) === wantedCanonical) continue;
-    if (existing && !request.replace) {
-      throw new PlanError(
-        'plan-conflict',
-        `${hostPathOf({ kind: 'policy' })} already has a rule for "${scope}" (line ${existing.at.line}) that differs from the one planned. Keep it and plan without it, or allow replacing it (--replace): the old rule is kept in the backup.`,
-      );
-    }
+    // A rule that rejects or checks other signatures is never replaced, asked or not; say so first.
     if (existing && requirementsEffect(existing.requirements) !== 'accept-unsigned') {
       throw new PlanError(
         'plan-conflict',
         `Your rule for "${scope}" (line ${existing.at.line}) is not an accept-anything rule, and the app only ever tightens rules: it does not replace a rule that rejects or checks other signatures. Edit or remove that rule yourself if you mean to change it, then plan again.`,
+      );
+    }
+    if (existing && !request.replace) {
+      throw new PlanError(
+        'plan-conflict',
+        `${hostPathOf({ kind: 'policy' })} already has a rule for "${scope}" (line ${existing.at.line}) that differs from the one planned. Keep it and plan without it, or allow replacing it: the old rule is kept in the backup.`,
+        { cliHint: '--replace' },
       );
     }
     if (existing) replaced.push(scope);
@@ -205,7 +173,8 @@ export function planKeyEnforced(state: PolicyHostState, request: KeyPlanRequest)
     if (isInsecureDefault(before.default)) {
       throw new PlanError(
         'plan-impossible',
-        `Keeping the current default is not possible: it is insecureAcceptAnything, and rpm-ostree refuses ostree-image-signed: while it is ("containers-policy.json specifies a default of insecureAcceptAnything; refusing usage"). Choose --default reject.`,
+        `Keeping the current default is not possible: it is insecureAcceptAnything, and rpm-ostree refuses ostree-image-signed: while it is ("containers-policy.json specifies a default of insecureAcceptAnything; refusing usage"). Choose to switch the default to reject.`,
+        { cliHint: '--default reject' },
       );
     }
     statements.push(
@@ -236,16 +205,26 @@ export function planKeyEnforced(state: PolicyHostState, request: KeyPlanRequest)
   if (change.violations.length > 0) {
     throw new PlanError('plan-impossible', `Internal check failed, nothing was planned: ${change.violations.join('; ')}. Please report this.`);
   }
+  // Scope precedence: a new rule wins over broader ones for its images, so it must not let through
+  // what a broader rule (another publisher's key, a reject) or the default refuses today.
+  const loosened = looseningsOf(before, after);
+  if (loosened.length > 0) {
+    throw new PlanError(
+      'plan-conflict',
+      `The new rule would let through images your policy refuses today: ${loosened.map((l) => l.message).join('; ')}. The app only ever tightens the policy; change that rule yourself if you mean to trust this key there.`,
+    );
+  }
 
-  // Every family repository must now be governed by the new rule: a more specific existing rule
+  // Every covered repository must now be governed by the new rule: a more specific existing rule
   // (a tag of it, or the repository under a namespace scope) would quietly keep it unenforced.
-  for (const repo of family) {
+  for (const repo of covered) {
     const ref = parseDockerReference(repo);
     const answer = explainImage(after, ref);
     if (canonicalRequirements(answer.applied.requirements) !== wantedCanonical) {
       throw new PlanError(
         'plan-conflict',
-        `Your rule for "${answer.applied.scope ?? 'default'}" (line ${answer.applied.at.line}) is more specific than the planned one and would keep governing ${repo}. Remove it, or use --scope per-variant with --replace.`,
+        `Your rule for "${answer.applied.scope ?? 'default'}" (line ${answer.applied.at.line}) is more specific than the planned one and would keep governing ${repo}. Remove it, or choose one rule per image and allow replacing it.`,
+        { cliHint: '--scope per-variant --replace' },
       );
     }
     const tagRules = (docker?.scopes ?? []).filter((s) => s.scope.startsWith(`${repo}:`) || s.scope.startsWith(`${repo}@`));
@@ -276,7 +255,7 @@ export function planKeyEnforced(state: PolicyHostState, request: KeyPlanRequest)
   const ownAfter = registriesFileText(ownScopes);
   const registriesAfter: RegistriesFile[] = [...others, { name: OWN_REGISTRIES_FILE, text: ownAfter }];
   const merged = mergeRegistriesFiles(registriesAfter);
-  for (const repo of family) {
+  for (const repo of covered) {
     const answer = sigstoreAttachmentsFor(merged, parseDockerReference(repo));
     if (!answer.enabled) throw new PlanError('plan-conflict', `${answer.explanation} Set use-sigstore-attachments: true there, then plan again.`);
     for (const [scope, entry] of merged.docker) {
@@ -293,10 +272,11 @@ export function planKeyEnforced(state: PolicyHostState, request: KeyPlanRequest)
   }
   if (policyAfter !== policyBefore) changes.push({ target: { kind: 'policy' }, hostPath: hostPathOf({ kind: 'policy' }), before: policyBefore, after: policyAfter });
 
+  const uncovered = family.filter((f) => !covered.includes(f));
   const coverage =
     request.scope === 'namespace'
       ? `every repository under ${scopes[0] ?? ''}/ (not only ${family.map((f) => f.split('/').pop()).join(', ')})`
-      : family.join(', ');
+      : `${covered.join(', ')}${uncovered.length > 0 ? ` (not its variants ${uncovered.join(', ')}, which stay as they are)` : ''}`;
   statements.unshift(
     `From now on the OS accepts images of ${coverage} only with a cosign signature by the key ${keyHostPath} (${key.algorithm}, SHA-256 fingerprint ${key.fingerprint}): rpm-ostree, bootc and podman all apply ${hostPathOf({ kind: 'policy' })}.`,
   );

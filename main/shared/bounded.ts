@@ -1,6 +1,7 @@
 // Reading outside input with a size cap and a deadline: files, child-process output, HTTP bodies.
 // Every edge of the app goes through these so nothing unbounded reaches the typed inside.
 
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { CodedError } from './errors.ts';
 
@@ -81,4 +82,14 @@ export async function readBodyLimited(body: ReadableStream<Uint8Array>, maxBytes
     chunks.push(value);
   }
   return Buffer.concat(chunks, total);
+}
+
+/** sha256 (hex) of a file's bytes, or null when it does not exist; refuses one larger than `maxBytes`. */
+export async function fileSha256(path: string, maxBytes = 4 * 1024 * 1024): Promise<string | null> {
+  try {
+    return createHash('sha256').update(await readFileLimited(path, maxBytes)).digest('hex');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }

@@ -20,6 +20,8 @@ export type SignerDetails =
       /** The workflow that signed: the build config URI, else the SAN. */
       readonly workflow: string;
       readonly commit?: string;
+      /** The CI run that signed (Run Invocation URI), e.g. `https://github.com/O/R/actions/runs/N/attempts/1`. */
+      readonly runInvocationUri?: string;
       readonly certificate: { readonly notBefore: string; readonly notAfter: string };
     }
   | {

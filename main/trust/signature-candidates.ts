@@ -277,6 +277,7 @@ function verifiedResult(
       ...(c.sourceRepositoryRef ? { sourceRepositoryRef: c.sourceRepositoryRef } : {}),
       workflow: c.buildConfigUri ?? c.subject ?? '',
       ...(c.commit ? { commit: c.commit } : {}),
+      ...(c.runInvocationUri ? { runInvocationUri: c.runInvocationUri } : {}),
       certificate: { notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString() },
     };
     const identity = check.identity as IdentityPolicy;

@@ -3,8 +3,11 @@
 //
 // Protocol (the renderer's web-bridge client speaks it):
 //   POST /api/invoke   {"command": C, "input": I}  →  InvokeResult (200, JSON)
-//   GET  /api/events   →  newline-delimited JSON {"event": E, "payload": P}, kept open; blank keep-alive lines
+//   GET  /api/events   →  newline-delimited JSON: first {"instance": ID}, which names the app run
+//                         answering, then {"event": E, "payload": P}, kept open; blank keep-alive lines
 // Every /api request carries `Authorization: Bearer <token>`; the page gets the token in its URL fragment.
+// When the app behind the bridge is replaced (the demo's machine restarted), every stream ends and the
+// next one names a new instance: the page then reloads, as a window would open afresh after a reboot.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -31,7 +34,13 @@ export interface WebBridge {
   readonly url: string;
   readonly origin: string;
   readonly token: string;
+  /** Answers from `backend` from now on, as a new instance: open pages reconnect and reload. */
+  serve(backend: VesperaApi): void;
   close(): Promise<void>;
+}
+
+function newInstance(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 export async function startWebBridge(options: WebBridgeOptions): Promise<WebBridge> {
@@ -40,6 +49,8 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
   const log = options.log ?? (() => {});
   const streams = new Set<ServerResponse>();
   let origin = '';
+  let backend = options.backend;
+  let instance = newInstance();
 
   const authorised = (request: IncomingMessage): boolean => {
     const given = Buffer.from(request.headers.authorization ?? '');
@@ -95,13 +106,13 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
       return send(response, 400, 'application/json', JSON.stringify({ ok: false, error: { code: 'invalid-input', message: 'The request is not valid JSON of at most 64 KiB.' } }));
     }
     const { command, input } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { command?: unknown; input?: unknown };
-    const result = await answerInvocation(options.backend, command, input);
+    const result = await answerInvocation(backend, command, input);
     send(response, 200, 'application/json', JSON.stringify(result));
   }
 
   function events(response: ServerResponse): void {
     response.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', ...SECURITY_HEADERS });
-    response.write('\n');
+    response.write(`${JSON.stringify({ instance })}\n`);
     streams.add(response);
     const keepalive = setInterval(() => response.write('\n'), KEEPALIVE_MS);
     response.on('close', () => {
@@ -110,12 +121,14 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
     });
   }
 
-  const unsubscribe = EVENT_NAMES.map((event) =>
-    options.backend.on(event, (payload) => {
-      const line = `${JSON.stringify({ event, payload })}\n`;
-      for (const stream of streams) stream.write(line);
-    }),
-  );
+  const follow = (source: VesperaApi): Array<() => void> =>
+    EVENT_NAMES.map((event) =>
+      source.on(event, (payload) => {
+        const line = `${JSON.stringify({ event, payload })}\n`;
+        for (const stream of streams) stream.write(line);
+      }),
+    );
+  let unsubscribe = follow(backend);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -129,6 +142,14 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
     url: `${origin}/#token=${token}`,
     origin,
     token,
+    serve(next) {
+      for (const off of unsubscribe) off();
+      backend = next;
+      instance = newInstance();
+      unsubscribe = follow(next);
+      for (const stream of streams) stream.end();
+      log('web bridge: now serving a new instance of the app');
+    },
     close: async () => {
       for (const off of unsubscribe) off();
       for (const stream of streams) stream.end();

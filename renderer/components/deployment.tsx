@@ -21,12 +21,15 @@ export function DeploymentCard({
   title = ROLE[deployment.role],
   headingLevel = 3,
   collapsed = false,
+  reasonShown = false,
 }: {
   readonly deployment: DeploymentView;
   readonly title?: string;
   readonly headingLevel?: 2 | 3;
   /** Only the title, version and badge until opened: for deployments that matter less right now. */
   readonly collapsed?: boolean;
+  /** The screen already says why its signature failed; the card shows only the badge for it. */
+  readonly reasonShown?: boolean;
 }) {
   const headingId = useId();
   const Heading = headingLevel === 2 ? 'h2' : 'h3';
@@ -56,7 +59,7 @@ export function DeploymentCard({
           {deployment.finalizationLocked && <li class="tag">Held: boots only when you choose Restart now</li>}
         </ul>
       )}
-      <SignatureSummary signature={deployment.signature} />
+      <SignatureSummary signature={deployment.signature} reasonShown={reasonShown} />
       <dl class="facts">
         {deployment.imageReference && (
           <>

@@ -23,7 +23,8 @@ export function EnforcementLine({ enforcement }: { readonly enforcement: Enforce
   );
 }
 
-export function EnforcementSection({ enforcement }: { readonly enforcement: EnforcementView }) {
+/** `detailShown`: the view already says the detail (the headline's explanation), so the section keeps to the summary. */
+export function EnforcementSection({ enforcement, detailShown = false }: { readonly enforcement: EnforcementView; readonly detailShown?: boolean }) {
   return (
     <section class="card" aria-labelledby="enforcement-heading">
       <h2 id="enforcement-heading" class="card-title">
@@ -33,7 +34,7 @@ export function EnforcementSection({ enforcement }: { readonly enforcement: Enfo
         <Icon name={ENFORCEMENT_ICON[enforcement.mode]} />
         <strong>{enforcement.summary}</strong>
       </p>
-      <p>{enforcement.detail}</p>
+      {!detailShown && <p>{enforcement.detail}</p>}
       {enforcement.keyPath && (
         <p class="small">
           Key: <code class="mono">{enforcement.keyPath}</code>

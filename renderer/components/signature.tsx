@@ -45,8 +45,8 @@ function rekorEntry(log: NonNullable<SignatureView['transparencyLog']>): string 
   return `Rekor entry ${log.logIndex}, ${formatDateTime(log.integratedTime)}`;
 }
 
-/** The lines a deployment card shows under its badge. */
-export function SignatureSummary({ signature }: { readonly signature: SignatureView }) {
+/** The lines a deployment card shows under its badge; `reasonShown`: the failure's words are elsewhere on screen. */
+export function SignatureSummary({ signature, reasonShown = false }: { readonly signature: SignatureView; readonly reasonShown?: boolean }) {
   return (
     <dl class="facts">
       {signature.signer && (
@@ -73,7 +73,7 @@ export function SignatureSummary({ signature }: { readonly signature: SignatureV
           <dd class={signature.binding.bound ? undefined : 'failure-text'}>{signature.binding.description}</dd>
         </>
       )}
-      {signature.failure && (
+      {signature.failure && !reasonShown && (
         <>
           <dt>{signature.status === 'unchecked' ? 'Why it was not checked' : 'Why it failed'}</dt>
           <dd class="failure-text">{signature.failure.message}</dd>
@@ -91,25 +91,40 @@ export function SignatureSummary({ signature }: { readonly signature: SignatureV
   );
 }
 
-/** Everything the app knows about one signature, for the update details and the wizards. */
-export function SignatureDetails({ signature }: { readonly signature: SignatureView }) {
+/** When a signature could not be checked now: when it last verified, and who signed it then. */
+function LastVerified({ signature }: { readonly signature: SignatureView }) {
+  if (!signature.lastVerified) return null;
+  return (
+    <p>
+      It last verified on <time dateTime={signature.lastVerified.checkedAt}>{formatDateTime(signature.lastVerified.checkedAt)}</time>, signed by {signature.lastVerified.signedBy}.
+    </p>
+  );
+}
+
+/**
+ * Everything the app knows about one signature, for the update details and the wizards. With
+ * `reasonShown` the screen already gives the failure's words elsewhere, so only its code is added.
+ */
+export function SignatureDetails({ signature, reasonShown = false }: { readonly signature: SignatureView; readonly reasonShown?: boolean }) {
   const signer = signature.signer;
   return (
     <div class="signature-details">
       <SignatureBadge signature={signature} />
-      {signature.failure && (
+      {signature.failure && !reasonShown && (
         <div class={`callout tone-${signature.status === 'unchecked' ? 'warning' : 'critical'}`} role="note">
           <Icon name={signature.status === 'unchecked' ? 'plug' : 'error'} />
           <div>
             <p>{signature.failure.message}</p>
-            {signature.lastVerified && (
-              <p>
-                It last verified on <time dateTime={signature.lastVerified.checkedAt}>{formatDateTime(signature.lastVerified.checkedAt)}</time>, signed by {signature.lastVerified.signedBy}.
-              </p>
-            )}
+            <LastVerified signature={signature} />
             <p class="muted small">Error code: {signature.failure.code}</p>
           </div>
         </div>
+      )}
+      {signature.failure && reasonShown && (
+        <>
+          <LastVerified signature={signature} />
+          <p class="muted small">Error code: {signature.failure.code}</p>
+        </>
       )}
       <dl class="facts">
         {signature.expected && (

@@ -5,6 +5,7 @@
 import { useId, useState } from 'preact/hooks';
 import type { DeploymentView, RollbackPreview } from '../../preload/contract.ts';
 import { latestValue, useQuery } from '../app-context.ts';
+import { ChangesSections } from '../components/changes.tsx';
 import { DeploymentCard } from '../components/deployment.tsx';
 import { Icon } from '../components/icons.tsx';
 import { OperationSteps, PreviewState, StepButtons, StepSection, WizardTitle, useWizardFlow } from '../components/wizard.tsx';
@@ -13,35 +14,6 @@ import type { ViewProps } from './view-props.ts';
 
 function versionOf(deployment: DeploymentView): string {
   return deployment.version ?? 'the previous version';
-}
-
-function PackageChanges({ changes }: { readonly changes: NonNullable<RollbackPreview['packageChanges']> }) {
-  if (changes.length === 0) return <p class="muted">No package changes between the two.</p>;
-  return (
-    <div class="table-scroll" tabIndex={0} role="region" aria-label="Package changes, scrollable">
-      <table class="packages">
-        <caption class="visually-hidden">Package changes when rolling back</caption>
-        <thead>
-          <tr>
-            <th scope="col">Package</th>
-            <th scope="col">Now</th>
-            <th scope="col">After rolling back</th>
-          </tr>
-        </thead>
-        <tbody>
-          {changes.map((change) => (
-            <tr key={change.name}>
-              <th scope="row" class="mono">
-                {change.name}
-              </th>
-              <td class="mono">{change.from ?? '(not installed)'}</td>
-              <td class="mono">{change.to ?? '(removed)'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
 }
 
 /** Whether the rollback can run, given the user's answer about a blocking staged update. */
@@ -111,14 +83,7 @@ function PreviewBody({
         </div>
       )}
 
-      {preview.packageChanges && (
-        <section class="card" aria-labelledby="rollback-packages-heading">
-          <h3 id="rollback-packages-heading" class="card-title">
-            Package changes
-          </h3>
-          <PackageChanges changes={preview.packageChanges} />
-        </section>
-      )}
+      {preview.changes && <ChangesSections changes={preview.changes} columns={['Now', 'After rolling back']} headingLevel={3} />}
     </>
   );
 }

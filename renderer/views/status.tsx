@@ -1,5 +1,6 @@
 // The status view: the host's state in one plain sentence, what to do about it, notices, the
-// booted / staged / rollback deployments with their signatures, and who enforces signatures.
+// booted / staged / rollback deployments with their signatures, and who enforces signatures. Each
+// reason is said once on the screen.
 
 import type { ActionId, DeploymentView, Notice, StatusSnapshot } from '../../preload/contract.ts';
 import { ActionBar } from '../components/actions.tsx';
@@ -9,6 +10,7 @@ import { Icon } from '../components/icons.tsx';
 import { useApp } from '../app-context.ts';
 import { formatDateTime } from '../format.ts';
 import { HEALTH, NOTICE } from '../labels.ts';
+import { alreadySaid } from '../repetition.ts';
 import type { ViewProps } from './view-props.ts';
 
 const ROLE_ORDER: Record<DeploymentView['role'], number> = { booted: 0, staged: 1, pending: 1, rollback: 2, other: 3 };
@@ -49,6 +51,15 @@ export function StatusView({ headingRef }: ViewProps) {
   }
   const look = HEALTH[snapshot.health];
   const deployments = [...snapshot.deployments].sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role]);
+  // Main may give one reason as the headline's detail, in a notice and in a deployment's signature:
+  // each is said once, where it says most. A notice that repeats words already on screen and offers
+  // nothing the actions do not is left out; the detail gives way to a notice that holds it.
+  const { enforcement } = snapshot;
+  const notices = snapshot.notices.filter(
+    (notice) => !(alreadySaid(notice.message, [snapshot.detail, enforcement.summary, enforcement.detail]) && (!notice.action || snapshot.actions.includes(notice.action))),
+  );
+  const detail = alreadySaid(snapshot.detail, notices.map((notice) => notice.message)) ? undefined : snapshot.detail;
+  const said = [detail, ...notices.map((notice) => notice.message)];
   return (
     <>
       <div class={`headline tone-${look.tone}`} data-health={snapshot.health}>
@@ -58,19 +69,19 @@ export function StatusView({ headingRef }: ViewProps) {
           <h1 ref={headingRef} tabIndex={-1}>
             {snapshot.headline}
           </h1>
-          {snapshot.detail && <p class="headline-detail">{snapshot.detail}</p>}
+          {detail && <p class="headline-detail">{detail}</p>}
         </div>
       </div>
 
       <ActionBar actions={snapshot.actions} label="What you can do" />
 
-      {snapshot.notices.length > 0 && (
+      {notices.length > 0 && (
         <section aria-labelledby="notices-heading">
           <h2 id="notices-heading" class="visually-hidden">
             Notices
           </h2>
           <ul class="notices">
-            {snapshot.notices.map((notice) => (
+            {notices.map((notice) => (
               <NoticeItem key={notice.code} notice={notice} offered={snapshot.actions} />
             ))}
           </ul>
@@ -84,13 +95,18 @@ export function StatusView({ headingRef }: ViewProps) {
         ) : (
           <div class="cards">
             {deployments.map((deployment) => (
-              <DeploymentCard key={deployment.id} deployment={deployment} collapsed={!deployment.nextBoot && (deployment.role === 'rollback' || deployment.role === 'other')} />
+              <DeploymentCard
+                key={deployment.id}
+                deployment={deployment}
+                collapsed={!deployment.nextBoot && (deployment.role === 'rollback' || deployment.role === 'other')}
+                reasonShown={alreadySaid(deployment.signature.failure?.message, said)}
+              />
             ))}
           </div>
         )}
       </section>
 
-      <EnforcementSection enforcement={snapshot.enforcement} />
+      <EnforcementSection enforcement={enforcement} detailShown={alreadySaid(enforcement.detail, [detail])} />
 
       <p class="small muted footnote">
         {snapshot.checkedAt ? (

@@ -1,8 +1,10 @@
 // The update details view: the pending, available or failed update — version, date, digest, size,
-// the full signature — the failure in plain words with what to do, and restart / discard / stage.
+// what it changes (source and packages), the full signature — the failure in plain words with what
+// to do, and restart / discard / stage.
 
 import type { ActionId, UpdateView } from '../../preload/contract.ts';
 import { ActionBar } from '../components/actions.tsx';
+import { ChangesSections } from '../components/changes.tsx';
 import { Digest } from '../components/copyable.tsx';
 import { Icon } from '../components/icons.tsx';
 import { SignatureDetails } from '../components/signature.tsx';
@@ -59,12 +61,13 @@ export function UpdateDetailsView({ headingRef }: ViewProps) {
         </p>
       )}
       <ActionBar actions={actions} label="Update actions" />
+      {update?.changes && <ChangesSections changes={update.changes} columns={['Running now', 'After the update']} />}
       {update && (
         <section class="card" aria-labelledby="update-signature-heading">
           <h2 id="update-signature-heading" class="card-title">
             Signature
           </h2>
-          <SignatureDetails signature={update.signature} />
+          <SignatureDetails signature={update.signature} reasonShown={update.state === 'failed' && update.signature.failure !== undefined} />
         </section>
       )}
     </>

@@ -12,6 +12,8 @@ import { policyPaths, readPolicyHostState } from '../../main/policy/host-files.t
 import { helperPlanOf, planKeyEnforced } from '../../main/policy/plan.ts';
 import { explainImage } from '../../main/policy/policy-evaluate.ts';
 import { parsePolicyText } from '../../main/policy/policy-parse.ts';
+import { migrationChoices } from '../../main/policy/plan-choices.ts';
+import { looseningsOf } from '../../main/policy/policy-strictness.ts';
 import { corpusText } from '../support/policy-corpus/corpus.ts';
 import { median, percentile, report } from './stats.ts';
 
@@ -41,6 +43,11 @@ const ref = parseDockerReference('ghcr.io/ublue-os/bluefin:stable');
 const explain = time(5000, () => explainImage(policy, ref));
 report('explain which rule applies to an image', median(explain) * 1000, 'µs', 'median of 5000');
 
+// The helper's tighten-only check compares every scope of both files (run on each apply and restore).
+const bigPolicy = parsePolicyText(bigText, 'big.json');
+const strictness = time(50, () => looseningsOf(bigPolicy, bigPolicy));
+report('compare two policies of 500 scopes image by image (tighten only)', median(strictness), 'ms', 'median of 50');
+
 const root = mkdtempSync(join(tmpdir(), 'policy-bench-'));
 try {
   cpSync(fileURLToPath(new URL('../world/fixtures/etc', import.meta.url)), join(root, 'etc'), { recursive: true });
@@ -49,6 +56,8 @@ try {
   const state = await readPolicyHostState(policyPaths(join(root, 'etc')), ['acme-vespera.pub']);
   const plans = time(200, () => planKeyEnforced(state, { family, scope: 'per-variant', keyText }));
   report('plan key-enforced mode for six variants (with diff)', median(plans), 'ms', 'median of 200');
+  const choices = time(50, () => migrationChoices(state, { family, image: family[1] ?? '', keyText }));
+  report("the migration wizard's choices (each planned for real)", median(choices), 'ms', 'median of 50');
 
   const helper = fileURLToPath(new URL('../../main/policy/helper.ts', import.meta.url));
   const plan = JSON.stringify(helperPlanOf(planKeyEnforced(state, { family, scope: 'per-variant', keyText })));
@@ -58,7 +67,10 @@ try {
     const applied = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', helper, 'apply', '--root', root, '--json'], { input: plan, encoding: 'utf8' });
     applies.push(performance.now() - t0);
     const id = (JSON.parse(applied.stdout) as { backup?: string }).backup ?? '';
-    spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', helper, 'restore', id, '--root', root, '--json'], { encoding: 'utf8' });
+    // Back to stock Fedora loosens the policy: the helper names its consent, given on the second call.
+    const asked = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', helper, 'restore', id, '--root', root, '--json'], { encoding: 'utf8' });
+    const consent = (JSON.parse(asked.stdout) as { consent?: string }).consent ?? '';
+    spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', helper, 'restore', id, '--loosening-confirmed', consent, '--root', root, '--json'], { encoding: 'utf8' });
   }
   report('helper apply, end to end (process start, checks, backup, 3 atomic writes)', median(applies), 'ms', `median of 5, p90 ${percentile(applies, 90).toFixed(0)} ms`);
 } finally {

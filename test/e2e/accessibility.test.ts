@@ -32,7 +32,7 @@ const EVERYTHING: FixtureScenario = {
 
 /** What must be on screen before a view is checked, so axe sees the finished view. */
 const READY: Record<View, string> = {
-  status: 'A staged update failed its signature check',
+  status: 'failed its signature check: discard it',
   details: 'Did not pass the signature check',
   migration: 'The image it switches to',
   rollback: 'A staged update is in the way',

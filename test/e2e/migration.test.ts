@@ -1,13 +1,17 @@
 // The migration wizard in Chromium against the fixture bridge: preview → confirm → progress →
-// outcome, success and failure with its cause, re-preview with options, a blocked target, keyboard only.
+// outcome, success and failure with its cause, re-preview with the options main offers, blocked
+// previews that say only why, keyboard only.
 
 import { describe, expect, it } from 'vitest';
-import { VIEWPORTS, expectAccessible, saveScreenshot, useBrowser } from './support/browser.ts';
+import { ALL_IMPACTS, VIEWPORTS, expectAccessible, saveScreenshot, useBrowser } from './support/browser.ts';
 import type { FixtureScenario } from './support/fixture-bridge.ts';
 import {
   DIGESTS,
+  FORGED_FAILURE,
   MIGRATION_APP,
   MIGRATION_BLOCKED,
+  MIGRATION_BLOCKED_BY_STAGED,
+  MIGRATION_CHOICES,
   MIGRATION_FAILURE,
   MIGRATION_KEY,
   MIGRATION_PROGRESS,
@@ -16,7 +20,7 @@ import {
   SNAPSHOTS,
   UNVERIFIED_REFERENCE,
 } from './support/fixtures.ts';
-import { expectText, expectVisible } from './support/pages.ts';
+import { expectText, expectVisible, occurrences } from './support/pages.ts';
 import { openWithFixture } from './support/session.ts';
 
 const browser = useBrowser();
@@ -121,27 +125,93 @@ describe('migration wizard', () => {
     await wizard.waitForPreview();
     expect(await wizard.option('Choose for me').isChecked()).toBe(true);
     await wizard.option('App-enforced').check();
-    await wizard.option('All of this publisher\'s images').check();
+    await wizard.option('Everything under ghcr.io/acme').check();
     await wizard.button('Preview again with these options').click();
     await expectText(wizard.mode(), 'App-enforced');
     await expectText(wizard.root(), 'What it enforces: Vespera Updates enforces it.');
     await expectText(wizard.root(), 'The OS itself cannot check a GitHub workflow identity');
     expect((await fixture.invocationsOf('migration.preview')).at(-1)).toEqual({ mode: 'app', scope: 'namespace', defaultPolicy: 'reject' });
+    // App mode writes no policy: no rule to scope, no default to choose.
+    await expect.poll(() => wizard.optionGroup('Rule covers').count()).toBe(0);
+    expect(await wizard.optionGroup('Images no rule covers').count()).toBe(0);
+    expect(await wizard.optionGroup('Who enforces').count()).toBe(1);
     await wizard.button('Continue').click();
     await wizard.button('Switch to the signed image').click();
     await wizard.expectStep('Done');
     expect(await fixture.invocationsOf('migration.run')).toEqual([{ planId: MIGRATION_APP.planId }]);
   });
 
-  it('will not continue to a target that failed verification, and says why', async () => {
+  it('offers the choices main gives for this host, in its words, and says why one is not possible', async () => {
+    const { app, fixture, problems } = await openWithFixture(browser, scenario({ output: MIGRATION_SUCCESS }), { viewport: VIEWPORTS.window });
+    const wizard = app.migration;
+    await app.status.action('Switch to a signed image…').click();
+    await wizard.waitForPreview();
+    const scope = wizard.optionGroup('Rule covers');
+    const radios = await scope.getByRole('radio').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value));
+    expect(radios).toEqual(MIGRATION_CHOICES.scope.map((choice) => choice.value));
+    for (const choice of MIGRATION_CHOICES.scope) await expectText(scope, `${choice.label} ${choice.hint}`);
+    // "Only this image" means the one image, and is what main chose.
+    expect(await wizard.option('Only this image').isChecked()).toBe(true);
+
+    const keep = wizard.option('Keep the current default');
+    expect(await keep.isDisabled()).toBe(true);
+    const keepChoice = MIGRATION_CHOICES.defaultPolicy.find((choice) => choice.value === 'keep');
+    await expectText(wizard.optionGroup('Images no rule covers'), `${keepChoice?.label ?? ''} ${keepChoice?.hint ?? ''} ${keepChoice?.unavailableReason ?? ''}`);
+    // The reason is read out with the option.
+    expect(await keep.evaluate((input) => [...(input.getAttribute('aria-describedby') ?? '').split(' ')].map((id) => document.getElementById(id)?.textContent).join(' '))).toContain(
+      keepChoice?.unavailableReason,
+    );
+    expect(await wizard.option('Refuse images no rule covers').isChecked()).toBe(true);
+    // Nothing in the window tells a person to type a command-line flag.
+    expect(await wizard.root().innerText()).not.toMatch(/(^|\s)--[a-z]/);
+    await expectAccessible(app.page, 'migration options', ALL_IMPACTS);
+    await saveScreenshot(app.page, 'options');
+
+    await wizard.option('Every Vespera variant').check();
+    await wizard.button('Preview again with these options').click();
+    await expect.poll(() => fixture.invocationsOf('migration.preview')).toHaveLength(2);
+    expect((await fixture.invocationsOf('migration.preview')).at(-1)).toEqual({ mode: 'auto', scope: 'per-variant', defaultPolicy: 'reject' });
+    expect(problems).toEqual([]);
+  });
+
+  it('will not continue to a target that failed verification, and says why once', async () => {
     const { app } = await openWithFixture(browser, { status: SNAPSHOTS.unverified, commands: { 'migration.preview': { output: MIGRATION_BLOCKED } } });
     const wizard = app.migration;
     await app.status.action('Switch to a signed image…').click();
     await wizard.waitForPreview();
     await expectText(wizard.root(), `This switch cannot run: ${MIGRATION_BLOCKED.blockedBy ?? ''}`);
-    await expectText(wizard.root().getByRole('region', { name: 'The image it switches to' }), 'Signature check failed');
+    const target = wizard.root().getByRole('region', { name: 'The image it would switch to' });
+    await expectText(target, 'Signature check failed');
+    await expectText(target, DIGESTS.forged);
+    await expectText(target, `Error code: ${FORGED_FAILURE.code}`);
+    expect(occurrences(await wizard.root().innerText(), FORGED_FAILURE.message)).toBe(1);
+    // Nothing that would only happen if it ran: no destination, mode, files or steps.
+    expect(await wizard.fromTo()).toEqual([`From ${UNVERIFIED_REFERENCE}`]);
+    expect(await wizard.mode().count()).toBe(0);
+    expect(await wizard.policyFiles().count()).toBe(0);
+    expect(await wizard.optionGroup('Rule covers').count()).toBe(0);
     expect(await wizard.button('Continue').isDisabled()).toBe(true);
     await expectAccessible(app.page, 'migration blocked');
+  });
+
+  it('shows a preview blocked by a staged update as the reason alone, whatever empty fields came with it', async () => {
+    const { app } = await openWithFixture(browser, { status: SNAPSHOTS['update-ready'], commands: { 'migration.preview': { output: MIGRATION_BLOCKED_BY_STAGED } } }, { view: 'migration' });
+    const wizard = app.migration;
+    await wizard.waitForPreview();
+    await expectText(wizard.root(), `This switch cannot run: ${MIGRATION_BLOCKED_BY_STAGED.blockedBy ?? ''}`);
+    const text = await wizard.root().innerText();
+    expect(occurrences(text, MIGRATION_BLOCKED_BY_STAGED.blockedBy ?? '')).toBe(1);
+    // The preview said To = From, an empty mode reason and digest: none of it is shown.
+    expect(await wizard.fromTo()).toEqual([`From ${UNVERIFIED_REFERENCE}`]);
+    expect(text).not.toContain('Why this mode');
+    expect(text).not.toContain('Digest');
+    expect(await wizard.mode().count()).toBe(0);
+    expect(await wizard.policyFiles().count()).toBe(0);
+    expect(await wizard.root().getByRole('region', { name: 'What happens, in order' }).count()).toBe(0);
+    expect(await wizard.optionGroup('Rule covers').count()).toBe(0);
+    expect(await wizard.optionGroup('Images no rule covers').count()).toBe(0);
+    expect(await wizard.button('Continue').isDisabled()).toBe(true);
+    await expectAccessible(app.page, 'migration blocked by a staged update', ALL_IMPACTS);
   });
 
   it('steps back with Escape: confirm → preview → out of the wizard', async () => {

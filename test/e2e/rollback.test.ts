@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StatusSnapshot } from '../../preload/contract.ts';
 import { VIEWPORTS, expectAccessible, saveScreenshot, useBrowser } from './support/browser.ts';
+import { ROLLBACK_WITH_CHANGES } from './support/change-fixtures.ts';
 import { DIGESTS, ROLLBACK_BLOCKED_BY_STAGED, ROLLBACK_PROGRESS, ROLLBACK_SUCCESS, SIGNED_REFERENCE, SNAPSHOTS, VERSIONS } from './support/fixtures.ts';
 import { expectText, expectVisible } from './support/pages.ts';
 import { openWithFixture } from './support/session.ts';
@@ -19,7 +20,7 @@ describe('rollback wizard', () => {
       {
         status: READY_WITH_ROLLBACK,
         commands: {
-          'rollback.preview': { output: ROLLBACK_BLOCKED_BY_STAGED },
+          'rollback.preview': { output: ROLLBACK_WITH_CHANGES },
           'rollback.run': { progress: ROLLBACK_PROGRESS, hold: true, output: ROLLBACK_SUCCESS },
         },
       },
@@ -36,8 +37,8 @@ describe('rollback wizard', () => {
     await expectText(after, SIGNED_REFERENCE);
     await expectText(after, DIGESTS.old.slice(0, 19));
     await expectText(wizard.root(), 'checked the signature of the rollback image again at 26 Nov 2026, 09:41');
-    await expectText(wizard.packages(), 'kernel 6.17.8-300.fc42 6.17.5-300.fc42');
-    await expectText(wizard.packages(), 'htop 3.4.1-1.fc42 (removed)');
+    await expectText(wizard.packages(), 'kernel downgraded 6.17.8-300.fc42 6.17.7-300.fc42');
+    await expectText(wizard.packages(), 'htop new not installed 3.4.1-1.fc42');
 
     // The staged update blocks the rollback until the user agrees to discard it.
     await expectText(wizard.stagedBlock(), `${VERSIONS.newer} (built 25 Nov 2026, 04:00) is staged for the next restart.`);

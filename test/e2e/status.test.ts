@@ -3,11 +3,11 @@
 
 import { CONTENT_SECURITY_POLICY } from '../../main/app/renderer-assets.ts';
 import { describe, expect, it } from 'vitest';
-import type { HostHealth } from '../../preload/contract.ts';
-import { VIEWPORTS, expectAccessible, newPage, saveScreenshot, useBrowser } from './support/browser.ts';
+import type { HostHealth, StatusSnapshot } from '../../preload/contract.ts';
+import { VIEWPORTS, expectAccessible, expectNoSidewaysOverflow, newPage, saveScreenshot, useBrowser } from './support/browser.ts';
 import { installFixture } from './support/fixture-bridge.ts';
 import { ENFORCEMENT, FORGED_FAILURE, SNAPSHOTS, VERSIONS } from './support/fixtures.ts';
-import { AppPage, expectText, expectVisible } from './support/pages.ts';
+import { AppPage, expectText, expectVisible, occurrences } from './support/pages.ts';
 import { openWithFixture } from './support/session.ts';
 
 const browser = useBrowser();
@@ -118,8 +118,36 @@ describe('status view', () => {
     await expectText(ready.app.status.deployment('Next restart'), 'Held: boots only when you choose Restart now');
 
     const attention = await openWithFixture(browser, { status: SNAPSHOTS['needs-attention'] });
-    await expectText(attention.app.status.deployment('Next restart'), FORGED_FAILURE.message);
-    await expectText(attention.app.status.notices(), `Important: ${FORGED_FAILURE.message}`);
+    await expectText(attention.app.view().locator('.headline-detail'), FORGED_FAILURE.message);
+    await expectText(attention.app.status.notices().first(), 'Important: Do not restart into the staged update');
+    await expectText(attention.app.status.signatureBadge(attention.app.status.deployment('Next restart')), 'Signature check failed');
+  });
+
+  it('says each reason once, though main gives it as the detail and in the signature, or in a notice', async () => {
+    const attention = await openWithFixture(browser, { status: SNAPSHOTS['needs-attention'] });
+    await expectText(attention.app.view().locator('.headline-detail'), FORGED_FAILURE.message);
+    const screen = await attention.app.page.locator('body').innerText();
+    expect(occurrences(screen, FORGED_FAILURE.message)).toBe(1);
+    // The notices have reasons of their own, and stay.
+    await expectText(attention.app.status.notices().nth(1), 'staged outside Vespera Updates');
+    await saveScreenshot(attention.app.page, 'needs attention');
+    // Where a notice holds the reason (with more words), the detail gives way to it.
+    const inNotice = {
+      ...SNAPSHOTS['needs-attention'],
+      notices: [{ code: 'staged-not-verified', severity: 'critical', message: `Do not restart into the staged update: ${FORGED_FAILURE.message}`, action: 'discard-staged' }],
+    } satisfies StatusSnapshot;
+    await attention.fixture.emit('status.changed', inNotice);
+    await expectText(attention.app.status.notices().first(), `Do not restart into the staged update: ${FORGED_FAILURE.message}`);
+    expect(occurrences(await attention.app.page.locator('body').innerText(), FORGED_FAILURE.message)).toBe(1);
+
+    const unverified = await openWithFixture(browser, { status: SNAPSHOTS.unverified });
+    await expectText(unverified.app.status.headline(), SNAPSHOTS.unverified.headline);
+    const words = await unverified.app.page.locator('body').innerText();
+    expect(occurrences(words, ENFORCEMENT.none.detail)).toBe(1);
+    // The summary is the header's "who enforces" line and the section's title, not a notice as well.
+    expect(await unverified.app.status.notices().count()).toBe(0);
+    await expectText(unverified.app.status.enforcementSection(), ENFORCEMENT.none.summary);
+    await saveScreenshot(unverified.app.page, 'unverified');
   });
 
   it('shows a transaction someone else started, with its progress', async () => {
@@ -188,8 +216,7 @@ describe('status view', () => {
   it('fits the tray popover without sideways scrolling', async () => {
     for (const health of ['update-ready', 'needs-attention', 'unverified'] as const) {
       const { app } = await openWithFixture(browser, { status: SNAPSHOTS[health] }, { viewport: VIEWPORTS.popover });
-      const overflow = await app.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      expect(overflow, health).toBe(0);
+      await expectNoSidewaysOverflow(app.page, `${health} at 420 px`);
     }
   });
 });
@@ -226,6 +253,7 @@ describe('update details', () => {
     await expectText(app.details.summary(), 'Did not pass the signature check');
     await expectText(app.details.summary(), `What went wrong and what to do: ${FORGED_FAILURE.message}`);
     await expectText(app.details.signature(), `Error code: ${FORGED_FAILURE.code}`);
+    expect(occurrences(await app.view().innerText(), FORGED_FAILURE.message)).toBe(1);
     await expectAccessible(app.page, 'update details (failed)');
     await app.details.action('Discard the staged update').click();
     await app.view().getByRole('group', { name: 'Discard the staged update?' }).getByRole('button', { name: 'Discard' }).click();

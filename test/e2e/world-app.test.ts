@@ -1,6 +1,7 @@
 // The whole app end to end, in Debian's Chromium through the real web bridge, on the test world: the
 // real flows, host client, stand-in daemon, registry, test Sigstore, policy helper and notification
-// server. Outcomes are read back from the stand-in daemon's state and the world's /etc.
+// server, on a machine that restarts when asked. Outcomes are read back from the stand-in daemon's
+// state and the world's /etc.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,8 +10,8 @@ import { notificationsIn } from '../sim/notification-server.ts';
 import { CURRENT, NEWER, OLD } from '../world/catalog.ts';
 import { startWorldApp, type WorldApp } from '../world/app.ts';
 import { hostOf } from '../support/host.ts';
-import { VIEWPORTS, expectAccessible, newPage, saveScreenshot, useBrowser, watchPageProblems } from './support/browser.ts';
-import { AppPage, expectText, expectVisible } from './support/pages.ts';
+import { VIEWPORTS, expectAccessible, expectNoSidewaysOverflow, newPage, saveScreenshot, useBrowser, watchPageProblems } from './support/browser.ts';
+import { AppPage, expectText, expectVisible, occurrences } from './support/pages.ts';
 
 const browser = useBrowser();
 let running: WorldApp | undefined;
@@ -20,9 +21,10 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function openApp(scenario: string): Promise<{ app: AppPage; world: WorldApp; problems: string[] }> {
-  running = await startWorldApp({ scenario, firstCheckAfterMs: 60 * 60_000 });
-  const { context, page } = await newPage(browser.harness().browser, { viewport: VIEWPORTS.window });
+async function openApp(scenario: string, viewport: { width: number; height: number } = VIEWPORTS.window): Promise<{ app: AppPage; world: WorldApp; problems: string[] }> {
+  // The machine restarts when the app asks, as the demo's does.
+  running = await startWorldApp({ scenario, firstCheckAfterMs: 60 * 60_000, followReboots: {} });
+  const { context, page } = await newPage(browser.harness().browser, { viewport });
   browser.track(context, page);
   const problems = watchPageProblems(page);
   await page.goto(running.bridge.url);
@@ -32,7 +34,7 @@ async function openApp(scenario: string): Promise<{ app: AppPage; world: WorldAp
 }
 
 describe('the app on the test world, through the web bridge', () => {
-  it('migrates the unverified-nvidia host to the signed image with the wizard; the daemon stages ostree-image-signed', async () => {
+  it('migrates the unverified-nvidia host to the signed image with the wizard, then restarts into it', async () => {
     const { app, world, problems } = await openApp('unverified-nvidia');
     const registry = world.world.registry.host;
     await expectText(app.enforcementLine(), 'Not enforced: this host boots unverified images');
@@ -61,6 +63,18 @@ describe('the app on the test world, through the web bridge', () => {
     expect(staged?.version).toBe(NEWER.version);
     const policy = readFileSync(join(world.world.etcRoot, 'containers', 'policy.json'), 'utf8');
     expect(policy).toContain('/etc/pki/containers/acme-vespera.pub');
+
+    // Restart now: the machine reboots into the signed image, and the window, like the app, starts
+    // afresh on the new boot, showing the host as it now is.
+    await wizard.button('Restart now').click();
+    await expectText(app.status.headline(), `Up to date and signed: ${NEWER.version}`, 90_000);
+    expect(await app.currentView()).toBe('status');
+    await expectText(app.enforcementLine(), 'Enforced by the OS (key acme-vespera.pub)');
+    await expectText(app.status.deployment('Running now'), `ostree-image-signed:docker://${registry}/acme/vespera-nvidia:latest`);
+    await saveScreenshot(app.page, 'after the restart');
+    const booted = (await hostOf(world.world).dump()).deployments.find((d) => d.booted);
+    expect(booted).toMatchObject({ version: NEWER.version, refspec: `ostree-image-signed:docker://${registry}/acme/vespera-nvidia:latest` });
+    expect((await hostOf(world.world).reboots()).logind).toHaveLength(1);
     expect(problems).toEqual([]);
   });
 
@@ -105,6 +119,26 @@ describe('the app on the test world, through the web bridge', () => {
     await saveScreenshot(app.page, 'details');
     // Details is only a look: nothing restarted.
     expect((await hostOf(world.world).reboots()).logind).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('fits a 480 px window with the real sentences: a staged update another repository signed', async () => {
+    const { app, problems } = await openApp('staged-forked', VIEWPORTS.narrow);
+    await expectText(app.status.headline(), 'failed its signature check', 30_000);
+    // The reason is the app's own words with the registry, the full digest and two URLs in it, said once.
+    const reason = await app.view().locator('.headline-detail').innerText();
+    expect(reason).toMatch(/sha256:[0-9a-f]{64}.*https:\/\/github\.com\/mallory\/vespera/s);
+    expect(occurrences(await app.view().innerText(), reason)).toBe(1);
+    await expectNoSidewaysOverflow(app.page, 'status on staged-forked');
+    await saveScreenshot(app.page, 'status');
+    await app.open('Update');
+    await expectText(app.details.summary(), 'Did not pass the signature check');
+    await expectNoSidewaysOverflow(app.page, 'details on staged-forked');
+    await saveScreenshot(app.page, 'details');
+    await app.open('Doctor');
+    await expectText(app.doctor.summary(), 'problems found', 60_000);
+    await expectNoSidewaysOverflow(app.page, 'doctor on staged-forked');
+    await saveScreenshot(app.page, 'doctor');
     expect(problems).toEqual([]);
   });
 

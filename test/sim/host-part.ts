@@ -1,17 +1,16 @@
 // The world part that plays the scenario's Fedora Atomic host: the rpm-ostreed stand-in (bus-activated
 // on the world's system bus, like the real one), a logind Reboot recorder, bus policy, and the host's /etc.
 
-import { generateKeyPairSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KEY_SIGNED_VARIANTS, OWNER } from '../world/catalog.ts';
 import { spawnManaged } from '../world/processes.ts';
 import type { World, WorldPart } from '../world/world.ts';
+import { worldSigstore } from '../world/sigstore/part.ts';
 import { askBusDaemon } from '../../main/shared/bus-daemon.ts';
+import { sigstoreSkopeo } from '../support/skopeo.ts';
 import type { DeploymentSpec, HostSpec, OriginSpec } from './host-spec.ts';
-import { hasSignatureTag, pushPlaceholderSignature } from './placeholder-signature.ts';
 import { RPMOSTREE_NAME, SimulatedHost } from './simulated-host.ts';
 
 /** Starting the stand-in runs Python: generous under load. */
@@ -102,8 +101,18 @@ export function keySignedScopes(registryHost: string): string[] {
   return KEY_SIGNED_VARIANTS.map((variant) => `${registryHost}/${OWNER}/${variant}`);
 }
 
-/** Key-enforced /etc: default reject, the publisher key for its repositories, sigstore attachments on. */
+/**
+ * Key-enforced /etc: default reject, the publisher key for its repositories, sigstore attachments on.
+ * The OS verifies with the real containers/image, so the key must be the one the test Sigstore signed
+ * the catalog with: such a host needs that part.
+ */
 async function writeSignedEtc(world: World): Promise<void> {
+  let publisherKey: string;
+  try {
+    publisherKey = worldSigstore(world).publisherKeyPath;
+  } catch {
+    throw new Error(`scenario ${world.scenario.name}: a key-enforced host needs the test Sigstore (its images must carry real signatures for the OS to verify); start the world with it.`);
+  }
   const docker: Record<string, unknown> = {};
   for (const scope of keySignedScopes(world.registry.host)) {
     docker[scope] = [{ type: 'sigstoreSigned', keyPath: PUBLISHER_KEY_PATH, signedIdentity: { type: 'matchRepository' } }];
@@ -128,18 +137,8 @@ async function writeSignedEtc(world: World): Promise<void> {
     `docker:\n  ${world.registry.host}/${OWNER}:\n    use-sigstore-attachments: true\n`,
   );
   const keyFile = join(world.etcRoot, PUBLISHER_KEY_PATH.slice('/etc/'.length));
-  if (!existsSync(keyFile)) {
-    // Only when the test Sigstore has not put the publisher's real key here: a key of the right kind.
-    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    await mkdir(dirname(keyFile), { recursive: true });
-    await writeFile(keyFile, publicKey.export({ type: 'spki', format: 'pem' }));
-  }
-  for (const pushed of world.images.pushed) {
-    if (!keySignedScopes(world.registry.host).includes(`${world.registry.host}/${pushed.repository}`)) continue;
-    if (pushed.release.signatures.length === 0) continue;
-    if (await hasSignatureTag(world.registry.url, pushed.repository, pushed.digest)) continue;
-    await pushPlaceholderSignature(world.images.pusher, world.registry.host, pushed.repository, pushed.digest);
-  }
+  await mkdir(dirname(keyFile), { recursive: true });
+  await copyFile(publisherKey, keyFile);
 }
 
 async function startHost(world: World, spec: HostSpec): Promise<void> {
@@ -155,6 +154,8 @@ async function startHost(world: World, spec: HostSpec): Promise<void> {
     JSON.stringify({
       stateDir,
       etcRoot: world.etcRoot,
+      // The real containers/image: pulls go through its image proxy, as ostree-ext's do.
+      skopeo: sigstoreSkopeo(),
       busAddress: world.systemBus.address,
       registries: [world.registry.host],
       idleExitSeconds: spec.idleExitSeconds ?? 60,

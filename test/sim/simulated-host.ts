@@ -17,8 +17,6 @@ export interface SimFaults {
   readonly deny?: readonly string[];
   /** Every pull fails with this containers/image message (see `networkFailure`). */
   readonly pullFailure?: string;
-  /** Pulls that reach a signature check fail it as a bad signature would. */
-  readonly signatureFailure?: boolean;
   /** The daemon restarts (new process, new unique name) at this method's first checkpoint; `*` = any. */
   readonly restartInTransaction?: string;
   /** Transactions wait at their first checkpoint until `release()`. */
@@ -42,7 +40,7 @@ export interface SimDeployment {
   readonly pinned: boolean;
   readonly locked: boolean;
   readonly override_digest: string | null;
-  readonly image: { readonly digest: string; readonly topDigest: string; readonly ref: string } | null;
+  readonly image: { readonly digest: string; readonly ref: string } | null;
 }
 
 export interface RebootRecord {
@@ -85,7 +83,6 @@ export interface SimState {
 const FAULT_KEYS: Record<keyof SimFaults, string> = {
   deny: 'deny',
   pullFailure: 'pull-failure',
-  signatureFailure: 'signature-failure',
   restartInTransaction: 'restart-in-transaction',
   holdTransactions: 'hold-transactions',
   idleExitSeconds: 'idle-exit-seconds',
@@ -99,7 +96,6 @@ function faultVariant(key: keyof SimFaults, value: unknown): dbus.Variant {
     case 'pullFailure':
     case 'restartInTransaction':
       return new dbus.Variant('s', value);
-    case 'signatureFailure':
     case 'holdTransactions':
       return new dbus.Variant('b', value);
     case 'idleExitSeconds':
@@ -197,6 +193,23 @@ export class SimulatedHost {
       return [];
     }
     return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as RebootRecord);
+  }
+
+  /**
+   * Every restart asked for so far, by anyone, oldest first: logind's Reboot and rpm-ostreed's own
+   * (FinalizeDeployment or a rollback with reboot). Read from the files both keep, so asking never
+   * starts the daemon; the records survive simulated reboots, so a caller counts what it has seen.
+   */
+  async rebootRequests(): Promise<RebootRecord[]> {
+    let daemon: RebootRecord[] = [];
+    try {
+      // The daemon replaces this file whole (write, then rename), so it is never read half-written.
+      const saved = JSON.parse(await readFile(join(this.stateDir, 'sysroot.json'), 'utf8')) as { reboots?: unknown };
+      if (Array.isArray(saved.reboots)) daemon = saved.reboots as RebootRecord[];
+    } catch {
+      // Not written yet.
+    }
+    return [...(await this.logindReboots()), ...daemon].sort((a, b) => a.time - b.time);
   }
 
   /** The daemon's current unique name without starting it (undefined while it is not running). */

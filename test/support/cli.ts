@@ -25,11 +25,14 @@ export interface RunOptions {
   /** Sees everything printed so far after each chunk, with the child (to signal it). */
   readonly onStdout?: (stdout: string, child: ChildProcess) => void;
   readonly onStderr?: (stderr: string, child: ChildProcess) => void;
+  /** Handed the child as soon as it is started (to signal it before it prints anything). */
+  readonly onSpawn?: (child: ChildProcess) => void;
 }
 
 export function runProcess(command: string, args: readonly string[], options: RunOptions = {}): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, detached: options.detached ?? false, stdio: ['pipe', 'pipe', 'pipe'] });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -42,6 +45,8 @@ export function runProcess(command: string, args: readonly string[], options: Ru
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // A program that never reads its input may exit before we close it: that is not an error.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');
   });
 }

@@ -57,7 +57,7 @@ export function keylessBy(repository: string, layout: 'legacy' | 'bundle' = 'leg
 }
 
 const OFFICIAL = keylessBy(SOURCE_REPOSITORY);
-const PUBLISHER_KEY: SignatureIntent = { kind: 'key', layout: 'legacy', key: 'vespera' };
+export const PUBLISHER_KEY: SignatureIntent = { kind: 'key', layout: 'legacy', key: 'vespera' };
 
 /** The key pair the publisher signs with, besides keyless, for the key-enforced variants. */
 export const KEY_SIGNED_VARIANTS: readonly Variant[] = ['vespera-nvidia', 'vespera-dx-nvidia'];
@@ -81,6 +81,10 @@ export const NEWER = { version: '42.20261125.0', created: '2026-11-25T04:00:00Z'
 export const WORLD_NOW = '2026-11-26T12:00:00Z';
 /** The vespera-nvidia build tagged `forked`: signed by another repository's workflow. */
 export const FORKED_VERSION = '42.20261124.0';
+/** The vespera-nvidia build tagged `key-only`: signed with the publisher key and nothing else. */
+export const KEY_ONLY_VERSION = '42.20261123.0';
+/** The key pair of someone who is not the publisher (signs the vespera-dx-nvidia build tagged `foreign-key`). */
+export const FOREIGN_KEY = 'mallory';
 
 function variantReleases(variant: Variant): Release[] {
   const signatures = KEY_SIGNED_VARIANTS.includes(variant) ? [OFFICIAL, PUBLISHER_KEY] : [OFFICIAL];
@@ -98,7 +102,29 @@ function variantReleases(variant: Variant): Release[] {
         signatures: [keylessBy(`https://github.com/mallory/vespera`)],
         note: "signed by another repository's workflow",
       },
+      {
+        version: KEY_ONLY_VERSION,
+        created: '2026-11-23T04:00:00Z',
+        tags: ['key-only'],
+        signatures: [PUBLISHER_KEY],
+        note: 'signed only with the publisher key: no certificate, so nothing says which source it was built from',
+      },
     );
+  }
+  if (variant === 'vespera-dx-nvidia') {
+    releases.push({
+      version: '42.20261122.0',
+      created: '2026-11-22T04:00:00Z',
+      tags: ['foreign-key'],
+      signatures: [{ kind: 'key', layout: 'legacy', key: FOREIGN_KEY }],
+      note: "signed in the legacy layout by a key that is not the publisher's",
+    }, {
+      version: '42.20261123.0',
+      created: '2026-11-23T04:00:00Z',
+      tags: ['cosign3-key'],
+      signatures: [{ kind: 'key', layout: 'bundle', key: 'vespera' }],
+      note: "signed by the publisher's key in cosign 3's bundle layout only, which rpm-ostree cannot see",
+    });
   }
   if (variant === 'vespera') {
     releases.push({

@@ -2,8 +2,9 @@
 // tests and scenarios can name an image by repository and tag.
 
 import type { Sha256Digest } from '../../main/shared/image-reference.ts';
-import { CATALOG, releaseLabels, type CatalogRepository, type Release } from './catalog.ts';
+import { CATALOG, releaseLabels, type CatalogRepository, type Release, type Variant } from './catalog.ts';
 import { buildImage, type BuiltImage, type Platform } from './oci.ts';
+import { releasePackages, RPMDB_PATH, rpmdbText, type RpmPackage } from './packages.ts';
 import type { RegistryPusher } from './registry.ts';
 
 export interface PushedRelease {
@@ -33,25 +34,43 @@ export class WorldImages {
   }
 
   async #pushRepository(repo: CatalogRepository): Promise<void> {
-    for (const release of repo.releases) {
-      const image = buildImage({
-        format: repo.format,
-        platforms: repo.platforms,
-        labels: releaseLabels(repo.repository, release),
-        created: release.created,
-        layers: [
-          { 'usr/lib/os-release': `NAME="Vespera"\nVERSION="${release.version}"\nID=vespera\n` },
-          { 'usr/lib/modules/6.17.7/vmlinuz': `kernel for ${release.version}` },
-          { [`usr/share/vespera/${repo.repository.split('/').pop() ?? ''}`]: `${repo.repository} ${release.version}` },
-        ],
-      });
-      const digest = await this.#pusher.pushImage(repo.repository, image, release.tags);
-      const platformDigests: Partial<Record<Platform['architecture'], Sha256Digest>> = {};
-      for (const m of image.manifests) if (m.platform) platformDigests[m.platform.architecture] = m.digest;
-      const pushed: PushedRelease = { repository: repo.repository, release, image, digest, platformDigests };
-      this.pushed.push(pushed);
-      for (const tag of [...release.tags, release.version]) this.#tags.set(`${repo.repository}:${tag}`, pushed);
-    }
+    for (const release of repo.releases) await this.#push(repo, release);
+  }
+
+  async #push(repo: CatalogRepository, release: Release, packages?: readonly RpmPackage[]): Promise<PushedRelease> {
+    const variant = (repo.repository.split('/').pop() ?? '') as Variant;
+    const installed = packages ?? releasePackages(variant, release);
+    const kernel = installed.find((p) => p.name === 'kernel');
+    const image = buildImage({
+      format: repo.format,
+      platforms: repo.platforms,
+      labels: releaseLabels(repo.repository, release),
+      created: release.created,
+      layers: [
+        { 'usr/lib/os-release': `NAME="Vespera"\nVERSION="${release.version}"\nID=vespera\n` },
+        { [`usr/lib/modules/${kernel ? `${kernel.version}-${kernel.release}.${kernel.arch}` : 'none'}/vmlinuz`]: `kernel for ${release.version}` },
+        // The package list is a layer of its own, as rpm-ostree's chunking puts the rpm database.
+        { [RPMDB_PATH]: rpmdbText(installed) },
+        { [`usr/share/vespera/${variant}`]: `${repo.repository} ${release.version}` },
+      ],
+    });
+    const digest = await this.#pusher.pushImage(repo.repository, image, release.tags);
+    const platformDigests: Partial<Record<Platform['architecture'], Sha256Digest>> = {};
+    for (const m of image.manifests) if (m.platform) platformDigests[m.platform.architecture] = m.digest;
+    const pushed: PushedRelease = { repository: repo.repository, release, image, digest, platformDigests };
+    this.pushed.push(pushed);
+    for (const tag of [...release.tags, release.version]) this.#tags.set(`${repo.repository}:${tag}`, pushed);
+    return pushed;
+  }
+
+  /**
+   * What a publisher's next build does: pushes a new release of a catalog repository (its tags move
+   * to it), with the given packages installed instead of the release's usual list. Unsigned.
+   */
+  async pushRelease(repository: string, release: Release, packages?: readonly RpmPackage[]): Promise<PushedRelease> {
+    const repo = CATALOG.find((r) => r.repository === repository);
+    if (!repo) throw new Error(`the catalog has no repository ${repository}`);
+    return await this.#push(repo, release, packages);
   }
 
   /** The release a `repository:tag` (or `repository:version`) currently names. */

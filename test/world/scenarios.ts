@@ -119,6 +119,11 @@ export const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
+/** The scenarios with a host, the only ones the demo can show: without rpm-ostreed there is no app to run. */
+export function demoScenarios(): readonly Scenario[] {
+  return SCENARIOS.filter((scenario) => scenario.host !== undefined);
+}
+
 export function findScenario(name: string): Scenario {
   const scenario = SCENARIOS.find((s) => s.name === name);
   if (!scenario) {

@@ -2,7 +2,7 @@
 // an etc root standing in for /etc, and the parts later layers add (rpm-ostreed stand-in, test
 // Sigstore, notification server). Everything lives in one temp folder and goes away on stop().
 
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +151,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     const etcRoot = join(root, 'etc');
     await cp(join(FIXTURES, 'etc'), etcRoot, { recursive: true, filter: (src) => !src.endsWith('README.md') });
     await mkdir(join(etcRoot, 'pki', 'containers'), { recursive: true });
+    // As the package's tmpfiles.d makes it: run records of every user, sticky.
+    const runs = join(root, 'var', 'lib', 'vespera-updates', 'runs');
+    await mkdir(runs, { recursive: true });
+    await chmod(runs, 0o1777);
 
     const images = new WorldImages(registry.host, new RegistryPusher(registry.url));
     await images.pushCatalog();

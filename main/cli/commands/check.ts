@@ -34,7 +34,8 @@ by Vespera Updates (finalization locked) is released only when it verifies.
 Exit codes: 0 restarting; 1 not applied (the message says why); 2 wrong usage; 4 not confirmed.
 `;
 
-async function withWatch<T>(io: CommandIO, work: (session: FlowSession, watch: UpdateWatch) => Promise<T>): Promise<T> {
+/** Runs `work` with the update watch started and its first checks settled; closes both after. */
+export async function withWatch<T>(io: CommandIO, work: (session: FlowSession, watch: UpdateWatch) => Promise<T>): Promise<T> {
   const session = await openCliSession(io);
   const watch = new UpdateWatch(session, new ImageChecks(session.config, session.trust));
   try {

@@ -12,7 +12,8 @@ const HELP = `usage: vespera-updates doctor [IMAGE] [--json]
 Runs the checks of IMAGE-SIGNING.md's troubleshooting guide automatically: the signer's identity and
 issuer against the expected ones, whether the image and tag exist (with the tags that do), the
 policy's syntax and loopholes, registries.d, cosign 3 signatures the OS cannot see, registry and
-Sigstore reachability, a stuck transaction, automatic updates, and rpm-ostreed's recent log lines.
+Sigstore reachability, a stuck transaction, automatic updates, and rpm-ostreed's recent log lines;
+and which configuration file each setting came from.
 IMAGE defaults to the image this host follows.
 
 Exit codes: 0 every check passed or was skipped; 1 the doctor could not run; 2 wrong usage;

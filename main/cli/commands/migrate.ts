@@ -1,12 +1,16 @@
 // `vespera-updates migrate`: move this host from an unverified image reference to a signed one (or, with
 // --to unverified, back for a while): show the plan, ask, run it with progress, say where the host stands.
 
-import { migrationPreview, planMigration, runMigration, type MigrationPlan } from '../../flows/migration.ts';
+import { HostBusyError } from '../../flows/host-lock.ts';
+import { withHostRun } from '../../flows/host-run.ts';
+import { migrationPreview, planMigration, type MigrationPlan, type MigrationRequest } from '../../flows/migration.ts';
+import type { FlowSession } from '../../flows/session.ts';
+import { runMigration } from '../../flows/migration-run.ts';
 import { ImageChecks } from '../../flows/image-checks.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
-import { confirm, endProgress, FLOW_EXIT, openCliSession, progressPrinter, refuse } from '../terminal.ts';
+import { confirm, endProgress, FLOW_EXIT, interruptible, openCliSession, progressPrinter, refuse, SIGNAL_EXIT } from '../terminal.ts';
 
-const HELP = `usage: vespera-updates migrate [--mode auto|key|app] [--key FILE] [--scope per-variant|namespace]
+const HELP = `usage: vespera-updates migrate [--mode auto|key|app] [--key FILE] [--scope image|per-variant|namespace]
                                [--default reject|keep] [--target IMAGE] [--to signed|unverified]
                                [--yes] [--json]
 
@@ -22,8 +26,11 @@ If any step fails, everything this migration changed is undone. Reboot afterward
 Options:
   --mode M       auto (default: key mode when a publisher key signed the image), key or app
   --key FILE     the publisher's cosign public key (default: the configured one)
-  --scope S      per-variant (default: one rule per image variant) or namespace (one rule for the owner)
-  --default D    reject (strict: only listed images and catch-all rules) or keep the current default
+  --scope S      which images must carry the key's signature: image (only the one this host runs),
+                 per-variant (default: it and its variants, one rule each) or namespace (every image
+                 of the owner)
+  --default D    reject: the global default becomes reject, other images keep today's treatment
+                 through catch-all rules (needed when today's default accepts anything); or keep it
   --target IMAGE migrate to this image (default: the booted image's repository and tag)
   --to unverified  the temporary way back IMAGE-SIGNING.md describes (with a warning)
   --yes          do not ask for confirmation (non-interactive use)
@@ -34,7 +41,7 @@ Exit codes: 0 migrated (reboot to apply), 1 failed (the message says where the h
 `;
 
 function printPlan(io: CommandIO, plan: MigrationPlan): void {
-  const lines = [`From: ${plan.from}`, `To:   ${plan.to}`, `Mode: ${plan.mode} — ${plan.modeReason}`];
+  const lines = [`From: ${plan.from}`, ...(plan.to ? [`To:   ${plan.to}`] : []), ...(plan.modeReason ? [`Mode: ${plan.mode} — ${plan.modeReason}`] : [])];
   if (plan.target) lines.push(`Target digest: ${plan.target.platformDigest}${plan.target.version ? ` (${plan.target.version})` : ''}`);
   for (const s of plan.statements) lines.push(`  • ${s}`);
   if (plan.keyPlan && plan.keyPlan.diff) lines.push('', plan.keyPlan.diff.trimEnd());
@@ -65,36 +72,56 @@ export const migrateCommand: Command = {
       return value as T;
     };
     const mode = oneOf(values.mode, ['auto', 'key', 'app'] as const, '--mode');
-    const scope = oneOf(values.scope, ['per-variant', 'namespace'] as const, '--scope');
+    const scope = oneOf(values.scope, ['image', 'per-variant', 'namespace'] as const, '--scope');
     const defaultPolicy = oneOf(values.default, ['reject', 'keep'] as const, '--default');
     const to = oneOf(values.to, ['signed', 'unverified'] as const, '--to');
     const json = values.json === true;
 
     const session = await openCliSession(io);
+    const checks = new ImageChecks(session.config, session.trust);
     try {
-      const checks = new ImageChecks(session.config, session.trust);
-      const plan = await planMigration(session, checks, {
-        ...(mode ? { mode } : {}),
-        ...(scope ? { scope } : {}),
-        ...(defaultPolicy ? { defaultPolicy } : {}),
-        ...(values.key ? { keyFile: values.key } : {}),
-        ...(values.target ? { target: values.target } : {}),
-        ...(to ? { to } : {}),
+      return await withHostRun(session, checks, 'migrate', () => migrate(io, session, checks, json, values, { ...(mode ? { mode } : {}), ...(scope ? { scope } : {}), ...(defaultPolicy ? { defaultPolicy } : {}), ...(to ? { to } : {}) }), {
+        emit: progressPrinter(io, json),
+        onResolved: (lines) => io.stderr.write(lines.map((l) => `${l}\n`).join('')),
       });
-      if (!json) printPlan(io, plan);
-      // The plan printed above already says why it cannot run; JSON readers get it here.
-      if (!plan.canRun) return json ? refuse(io, json, FLOW_EXIT.attention, { code: 'migration-blocked', message: plan.blockedBy ?? '', mode: plan.mode, plan: migrationPreview(plan) }) : FLOW_EXIT.attention;
-      if (!values.yes && !(await confirm(io, plan.mode === 'unverified' ? 'Go back to the unverified image?' : 'Migrate this host?'))) {
-        const message = process.stdin.isTTY ? 'Not migrated: you did not confirm.' : 'Not migrated: confirm with --yes when not at a terminal.';
-        return refuse(io, json, FLOW_EXIT.declined, { code: 'not-confirmed', message, mode: plan.mode, plan: migrationPreview(plan) });
-      }
-      const outcome = await runMigration(session, checks, plan, progressPrinter(io, json));
-      endProgress(io, json);
-      if (json) writeJson(io, { ...outcome, plan: migrationPreview(plan) });
-      else io.stdout.write(`${outcome.message}\n`);
-      return outcome.ok ? EXIT.ok : EXIT.failure;
+    } catch (error) {
+      if (error instanceof HostBusyError) return refuse(io, json, FLOW_EXIT.blocked, { code: error.code, message: error.message });
+      throw error;
     } finally {
       await session.close();
     }
   },
 };
+
+/** Plans, asks and runs, holding the host lock; the exit code follows the README's table. */
+async function migrate(
+  io: CommandIO,
+  session: FlowSession,
+  checks: ImageChecks,
+  json: boolean,
+  values: { key?: string | undefined; target?: string | undefined; yes?: boolean | undefined },
+  choices: Pick<MigrationRequest, 'mode' | 'scope' | 'defaultPolicy' | 'to'>,
+): Promise<number> {
+  const plan = await planMigration(session, checks, {
+    ...choices,
+    ...(values.key ? { keyFile: values.key } : {}),
+    ...(values.target ? { target: values.target } : {}),
+  });
+  if (!json) printPlan(io, plan);
+  // The plan printed above already says why it cannot run; JSON readers get it here.
+  if (!plan.canRun) {
+    const exit = plan.blockedKind === 'evidence' ? FLOW_EXIT.attention : plan.blockedKind === 'unchecked' ? EXIT.failure : FLOW_EXIT.blocked;
+    return json ? refuse(io, json, exit, { code: 'migration-blocked', message: plan.blockedBy ?? '', mode: plan.mode, plan: migrationPreview(plan) }) : exit;
+  }
+  if (!values.yes && !(await confirm(io, plan.mode === 'unverified' ? 'Go back to the unverified image?' : 'Migrate this host?'))) {
+    const message = process.stdin.isTTY ? 'Not migrated: you did not confirm.' : 'Not migrated: confirm with --yes when not at a terminal.';
+    return refuse(io, json, FLOW_EXIT.declined, { code: 'not-confirmed', message, mode: plan.mode, plan: migrationPreview(plan) });
+  }
+  const { result: outcome, interruptedBy } = await interruptible(io, (signal) => runMigration(session, checks, plan, progressPrinter(io, json), { signal }));
+  endProgress(io, json);
+  if (json) writeJson(io, { ...outcome, plan: migrationPreview(plan) });
+  else io.stdout.write(`${outcome.message}\n`);
+  // Interrupted and undone: the status a shell gives a program the signal stopped. Finished anyway: done.
+  if (interruptedBy && !outcome.ok) return SIGNAL_EXIT[interruptedBy];
+  return outcome.ok ? EXIT.ok : EXIT.failure;
+}

@@ -5,6 +5,7 @@ import type { SignatureView, StatusSnapshot } from '../../../preload/contract.ts
 import { ImageChecks } from '../../flows/image-checks.ts';
 import { UpdateWatch } from '../../flows/update-watch.ts';
 import { connectHost, deploymentJson, type CachedUpdate, type Deployment, type HostState } from '../../host/index.ts';
+import { describeProvenance } from '../../shared/config.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command, type CommandIO } from '../command.ts';
 import { openCliSession } from '../terminal.ts';
 
@@ -12,7 +13,9 @@ const HELP = `usage: vespera-updates status [--json] [--booted] [--no-verify]
 
 Shows the system's deployments like rpm-ostree status: the booted one marked ●, each with its image
 reference, digest, version and date, and whether it is pinned or staged for the next boot; then who
-signed each image (verified now, by digest) and who enforces signatures on this host.
+signed each image (verified now, by digest) and who enforces signatures on this host; last, which
+configuration file each setting came from (Settings: lines; "configuration" in --json; not
+with --no-verify, which shows only what rpm-ostree reports).
 
 Options:
   --json       print the state as JSON (deployments with imageReference, imageDigest, version,
@@ -190,9 +193,10 @@ export const statusCommand: Command = {
           enforcement: snapshot.enforcement,
           update: snapshot.update ?? null,
           notices: snapshot.notices,
+          configuration: session.config.provenance,
         });
       } else {
-        io.stdout.write(verifiedText(state, snapshot, bootedOnly));
+        io.stdout.write(`${verifiedText(state, snapshot, bootedOnly)}${describeProvenance(session.config).map((l) => `Settings: ${l}\n`).join('')}`);
       }
       return EXIT.ok;
     } finally {

@@ -17,9 +17,10 @@ export const RENDERER_DIST = join(ROOT, 'dist', 'renderer');
 export const SCREENSHOT_DIR = join(ROOT, 'test-results', 'screenshots');
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** The tray popover and the larger details window. */
+/** The tray popover, the narrow window every view must fit, and the larger details window. */
 export const VIEWPORTS = {
   popover: { width: 420, height: 600 },
+  narrow: { width: 480, height: 720 },
   window: { width: 1000, height: 760 },
 } as const;
 
@@ -130,6 +131,46 @@ export async function saveScreenshot(page: Page, moment?: string): Promise<strin
   await page.screenshot({ path: file });
   if (viewport && height > viewport.height) await page.setViewportSize(viewport);
   return file;
+}
+
+/**
+ * Fails when the page scrolls sideways (the document wider than the window) or any element, or any
+ * line of text, reaches past the window's edges, naming each. What sits inside a box that scrolls or
+ * clips on its own (a diff, a table) is that box's business: only the box itself must fit.
+ */
+export async function expectNoSidewaysOverflow(page: Page, label: string): Promise<void> {
+  const found = await page.evaluate(() => {
+    const width = window.innerWidth;
+    const clipped = (node: Node): boolean => {
+      for (let parent = node.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
+        if (getComputedStyle(parent).overflowX !== 'visible') return true;
+      }
+      return false;
+    };
+    const wide: string[] = [];
+    const check = (node: Node, box: DOMRect, what: string): void => {
+      // Not drawn, or a 1 px box that only screen readers read (.visually-hidden).
+      if (box.width <= 1 && box.height <= 1) return;
+      if (box.left >= -0.5 && box.right <= width + 0.5) return;
+      if (!clipped(node)) wide.push(`${what} spans ${Math.round(box.left)}–${Math.round(box.right)} px`);
+    };
+    const quote = (text: string | null): string => `"${(text ?? '').replace(/\s+/g, ' ').trim().slice(0, 60)}"`;
+    for (const element of document.body.querySelectorAll('*')) {
+      const classes = [...element.classList].map((c) => `.${c}`).join('');
+      check(element, element.getBoundingClientRect(), `<${element.tagName.toLowerCase()}${classes}> ${quote(element.textContent)}`);
+    }
+    // Text can run out of a box that itself fits (a long word in a paragraph).
+    const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+      if (!text.textContent?.trim()) continue;
+      range.selectNodeContents(text);
+      check(text, range.getBoundingClientRect(), `text ${quote(text.textContent)}`);
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, width, wide };
+  });
+  expect(found.wide, `${label}: elements past the ${found.width} px window`).toEqual([]);
+  expect(found.scrollWidth, `${label}: document width`).toBeLessThanOrEqual(found.width);
 }
 
 export const ALL_IMPACTS = ['critical', 'serious', 'moderate', 'minor'] as const;

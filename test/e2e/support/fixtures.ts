@@ -67,10 +67,11 @@ export function keySignature(digest: string): SignatureView {
   };
 }
 
+/** Worded as main words it: the image and its full digest in the sentence, so it is long and unbroken. */
 export const FORGED_FAILURE = {
   code: 'identity-mismatch',
   message:
-    'This image is signed, but by a workflow of github.com/mallory/vespera, not github.com/acme/vespera. Do not restart into it: discard the staged update.',
+    'ghcr.io/acme/vespera-nvidia:latest (sha256:0e1d2c3b4a5968778695a4b3c2d1e0f0e1d2c3b4a5968778695a4b3c2d1e0f9a) is signed, but not by whom you trust. Its signature: it was built from https://github.com/mallory/vespera, not https://github.com/acme/vespera. Do not update to it.',
 } as const;
 
 const failedSignature: SignatureView = {
@@ -170,11 +171,12 @@ export const SNAPSHOTS: Record<HostHealth, StatusSnapshot> = {
     },
     actions: ['stage-update', 'open-details', 'check-now'],
   },
+  // As main's classification gives it: the reason as the detail and again on the card, a notice besides.
   'needs-attention': {
     ...base,
     health: 'needs-attention',
-    headline: 'A staged update failed its signature check',
-    detail: 'Something outside Vespera Updates staged an image that is not signed by github.com/acme/vespera.',
+    headline: 'The staged update 42.20261126.0 failed its signature check: discard it',
+    detail: FORGED_FAILURE.message,
     enforcement: ENFORCEMENT['app-enforced'],
     deployments: [
       booted,
@@ -183,14 +185,23 @@ export const SNAPSHOTS: Record<HostHealth, StatusSnapshot> = {
     ],
     update: { state: 'failed', version: '42.20261126.0', imageReference: SIGNED_REFERENCE, digest: DIGESTS.forged, signature: failedSignature },
     automaticUpdatePolicy: 'stage',
-    notices: [{ code: 'staged-unverified', severity: 'critical', message: FORGED_FAILURE.message, action: 'discard-staged' }],
+    notices: [
+      { code: 'staged-not-verified', severity: 'critical', message: 'Do not restart into the staged update: it is not what its publisher signed. Discard it.', action: 'discard-staged' },
+      {
+        code: 'staged-outside-app',
+        severity: 'critical',
+        message: 'This update was staged outside Vespera Updates (the automatic timer or a terminal), so it is not held: any restart boots it.',
+        action: 'discard-staged',
+      },
+    ],
     actions: ['discard-staged', 'open-details', 'doctor'],
   },
+  // As main gives it: the enforcement's detail as the headline's detail, its summary as a notice.
   unverified: {
     ...base,
     health: 'unverified',
-    headline: 'This computer runs an unverified image',
-    detail: 'Nothing checks who built the updates it installs.',
+    headline: 'This host boots unverified images',
+    detail: ENFORCEMENT.none.detail,
     enforcement: ENFORCEMENT.none,
     deployments: [
       deployment('booted', 'current', {
@@ -199,9 +210,7 @@ export const SNAPSHOTS: Record<HostHealth, StatusSnapshot> = {
         signature: keylessSignature(DIGESTS.current, { visibleToOs: false, layout: 'bundle' }),
       }),
     ],
-    notices: [
-      { code: 'unverified-reference', severity: 'warning', message: 'The image is signed by its publisher, but this computer does not check.', action: 'migrate' },
-    ],
+    notices: [{ code: 'unverified-host', severity: 'warning', message: ENFORCEMENT.none.summary, action: 'migrate' }],
     actions: ['migrate', 'check-now', 'doctor'],
   },
   'restart-pending': {
@@ -286,6 +295,33 @@ const REGISTRIES_DIFF = `--- /dev/null
 +    use-sigstore-attachments: true
 `;
 
+/**
+ * What key mode lets the user choose on the acme host, as main words it (the planner decides what is
+ * possible): keeping an accept-anything default is not, since rpm-ostree then refuses signed images.
+ */
+export const MIGRATION_CHOICES: NonNullable<MigrationPreview['choices']> = {
+  scope: [
+    { value: 'image', label: 'Only this image', hint: 'One rule for ghcr.io/acme/vespera-nvidia, the image this computer runs.', available: true },
+    {
+      value: 'per-variant',
+      label: 'Every Vespera variant',
+      hint: 'One rule for each of the six images of the family: vespera, vespera-nvidia, vespera-nvidia-open, vespera-dx, vespera-dx-nvidia, vespera-dx-nvidia-open.',
+      available: true,
+    },
+    { value: 'namespace', label: 'Everything under ghcr.io/acme', hint: 'One rule for every image the publisher has or adds under ghcr.io/acme.', available: true },
+  ],
+  defaultPolicy: [
+    { value: 'reject', label: 'Refuse images no rule covers', hint: 'Only images a rule names can be installed: the strictest choice.', available: true },
+    {
+      value: 'keep',
+      label: 'Keep the current default',
+      hint: 'Other images are treated as they are today.',
+      available: false,
+      unavailableReason: 'Not possible on this computer: the current default accepts every image unsigned, and rpm-ostree refuses a signed image reference while it does.',
+    },
+  ],
+};
+
 export const MIGRATION_KEY: MigrationPreview = {
   planId: 'plan-key-0001',
   from: UNVERIFIED_REFERENCE,
@@ -304,12 +340,14 @@ export const MIGRATION_KEY: MigrationPreview = {
     'Rebase to ostree-image-signed:docker://ghcr.io/acme/vespera-nvidia:latest',
   ],
   warnings: ['Images from other registries are refused from now on unless a rule allows them.'],
-  options: { mode: 'auto', scope: 'per-variant', defaultPolicy: 'reject' },
+  options: { mode: 'auto', scope: 'image', defaultPolicy: 'reject' },
+  choices: MIGRATION_CHOICES,
   canRun: true,
 };
 
+/** App mode writes no policy, so main offers no scope or default choice. */
 export const MIGRATION_APP: MigrationPreview = {
-  ...MIGRATION_KEY,
+  ...withoutChoices(MIGRATION_KEY),
   planId: 'plan-app-0002',
   mode: 'app-enforced',
   modeReason: 'You chose app-enforced: Vespera Updates checks the keyless signature of github.com/acme/vespera before each update.',
@@ -320,12 +358,38 @@ export const MIGRATION_APP: MigrationPreview = {
   options: { mode: 'app', scope: 'per-variant', defaultPolicy: 'reject' },
 };
 
+function withoutChoices(preview: MigrationPreview): MigrationPreview {
+  const { choices: _choices, ...rest } = preview;
+  return rest;
+}
+
+/** The target failed verification: main names it and its failed signature, and nothing it would write. */
 export const MIGRATION_BLOCKED: MigrationPreview = {
-  ...MIGRATION_KEY,
   planId: 'plan-blocked-03',
+  from: UNVERIFIED_REFERENCE,
+  mode: 'key-enforced',
   target: { digest: DIGESTS.forged, signature: failedSignature },
+  policyChanges: [],
+  steps: [],
+  warnings: [],
+  options: { mode: 'auto' },
   canRun: false,
-  blockedBy: 'The image ghcr.io/acme/vespera-nvidia:latest does not carry a valid signature from github.com/acme/vespera, so switching to it would not make this computer safer.',
+  blockedBy: `The image ghcr.io/acme/vespera-nvidia:latest failed its signature check, so switching to it would not make this computer safer: ${FORGED_FAILURE.message}`,
+};
+
+/**
+ * A staged update stands in the way, shaped as main sent it before blocked previews lost their empty
+ * fields: To equal to From, an empty mode reason and digest, a plan and choices that will not run.
+ */
+export const MIGRATION_BLOCKED_BY_STAGED: MigrationPreview = {
+  ...MIGRATION_KEY,
+  planId: 'plan-blocked-04',
+  to: UNVERIFIED_REFERENCE,
+  mode: 'app-enforced',
+  modeReason: '',
+  target: { digest: '', signature: { status: 'not-checked' } },
+  canRun: false,
+  blockedBy: `An update is already staged (${VERSIONS.newer}); restart into it or discard it first, so this migration can be undone exactly.`,
 };
 
 export const MIGRATION_PROGRESS: readonly ProgressEvent[] = [
@@ -354,12 +418,6 @@ export const ROLLBACK_BLOCKED_BY_STAGED: RollbackPreview = {
   booted,
   target: { ...rollback, signature: keylessSignature(DIGESTS.old, { checkedAt: '2026-11-26T09:41:00Z' }) },
   blockedByStaged: staged,
-  packageChanges: [
-    { name: 'kernel', from: '6.17.8-300.fc42', to: '6.17.5-300.fc42' },
-    { name: 'nvidia-driver', from: '580.95.05', to: '580.82.09' },
-    { name: 'mesa-dri-drivers', from: '25.2.6-1.fc42', to: '25.2.4-2.fc42' },
-    { name: 'htop', from: '3.4.1-1.fc42' },
-  ],
   canRun: false,
   blockedBy: `${VERSIONS.newer} is staged; rolling back discards it first.`,
 };
@@ -391,7 +449,7 @@ export const DOCTOR_REPORT: DoctorReport = {
       title: 'The image reference is signed',
       status: 'fail',
       summary: 'This computer follows an unverified reference, so the OS installs updates without checking them.',
-      evidence: [`booted origin: ${UNVERIFIED_REFERENCE}`],
+      evidence: [`booted origin: ${UNVERIFIED_REFERENCE}`, `ghcr.io/acme/vespera-nvidia:latest resolves to ${DIGESTS.current} (https://ghcr.io/v2/acme/vespera-nvidia/manifests/latest)`],
       fix: { text: 'Switch to the signed reference with the migration wizard, or from a terminal:', command: `rpm-ostree rebase ${SIGNED_REFERENCE}` },
     },
     {
@@ -414,9 +472,19 @@ export const DOCTOR_REPORT: DoctorReport = {
       title: 'The OS can see the signature',
       status: 'pass',
       summary: 'The signature is stored as a cosign .sig tag, which rpm-ostree reads.',
-      evidence: ['ghcr.io/acme/vespera-nvidia:sha256-8f4e2b1a….sig'],
+      evidence: [`ghcr.io/acme/vespera-nvidia:${DIGESTS.current.replace(':', '-')}.sig`],
     },
   ],
+};
+
+/** The doctor's check of a staged update signed by someone else, worded as main words it. */
+export const DOCTOR_STAGED_CHECK: DoctorReport['checks'][number] = {
+  id: 'staged-signed',
+  title: 'The staged update is signed',
+  status: 'fail',
+  summary: `The staged update does not verify: ${FORGED_FAILURE.message}`,
+  evidence: [`layer 1 of ${DIGESTS.forged.replace(':', '-')}.sig: it was built from https://github.com/mallory/vespera, not https://github.com/acme/vespera`],
+  fix: { text: 'Discard it so the next boot is the current system.', command: 'rpm-ostree cleanup -p' },
 };
 
 export const SETTINGS: Settings = { autostart: true, automaticStaging: false };

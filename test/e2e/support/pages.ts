@@ -13,6 +13,11 @@ export async function expectText(locator: Locator, expected: string | RegExp, ti
   return (await locator.first().innerText()).replace(/\s+/g, ' ').trim();
 }
 
+/** How many times `words` appear in `text`, spacing aside: for "said once" checks. */
+export function occurrences(text: string, words: string): number {
+  return text.replace(/\s+/g, ' ').split(words.replace(/\s+/g, ' ')).length - 1;
+}
+
 export async function expectVisible(locator: Locator, timeout = 10_000): Promise<void> {
   await locator.first().waitFor({ state: 'visible', timeout });
 }
@@ -123,11 +128,44 @@ export class StatusPage {
   }
 }
 
+/** The "Where it comes from" and "Package changes" cards of the update details and the rollback preview. */
+export class ChangesCards {
+  readonly #root: () => Locator;
+
+  constructor(root: () => Locator) {
+    this.#root = root;
+  }
+
+  source(): Locator {
+    return this.#root().getByRole('region', { name: 'Where it comes from' });
+  }
+
+  packages(): Locator {
+    return this.#root().getByRole('region', { name: 'Package changes', exact: true });
+  }
+
+  /** Package names in the order the table lists them. */
+  async packageOrder(): Promise<string[]> {
+    return await this.packages()
+      .locator('tr[data-package]')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-package') ?? ''));
+  }
+
+  /** The table's group headings in order: headline labels, then "Other packages". */
+  async groups(): Promise<string[]> {
+    return await this.packages()
+      .locator('tbody[data-group]')
+      .evaluateAll((groups) => groups.map((group) => group.getAttribute('data-group') ?? ''));
+  }
+}
+
 export class UpdateDetailsPage {
   readonly #app: AppPage;
+  readonly changes: ChangesCards;
 
   constructor(app: AppPage) {
     this.#app = app;
+    this.changes = new ChangesCards(() => this.#app.view());
   }
 
   summary(): Locator {
@@ -194,10 +232,22 @@ export class MigrationWizardPage extends WizardPage {
     super(app, 'migration');
   }
 
-  /** Waits for a preview with its target image on screen. */
+  /** Waits for a preview on screen: one that can run (with its target) or one that says why not. */
   async waitForPreview(): Promise<void> {
-    await expectVisible(this.root().getByRole('region', { name: 'The image it switches to' }));
+    await expectVisible(this.root().locator('[data-preview]'));
     await expect.poll(() => this.root().locator('[aria-busy="true"]').count()).toBe(0);
+  }
+
+  /** The rows of the From/To list, as "From …" and "To …". */
+  async fromTo(): Promise<string[]> {
+    return await this.root()
+      .locator('.from-to dt')
+      .evaluateAll((terms) => terms.map((term) => `${term.textContent ?? ''} ${term.nextElementSibling?.textContent ?? ''}`));
+  }
+
+  /** An option group of the Options form by its legend ("Rule covers", "Images no rule covers"). */
+  optionGroup(legend: string): Locator {
+    return this.root().getByRole('group', { name: legend, exact: true });
   }
 
   /** From the status view: open the wizard, take the preview as it is, and confirm the switch. */
@@ -222,8 +272,11 @@ export class MigrationWizardPage extends WizardPage {
 }
 
 export class RollbackWizardPage extends WizardPage {
+  readonly changes: ChangesCards;
+
   constructor(app: AppPage) {
     super(app, 'rollback');
+    this.changes = new ChangesCards(() => this.root());
   }
 
   card(title: 'Running now' | 'After rolling back'): Locator {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CURRENT, NEWER } from '../../world/catalog.ts';
 import { startWorld, type World } from '../../world/world.ts';
 import { ROOT, runCliJson, runProcess } from '../../support/cli.ts';
+import { pushForeignBuild } from '../../support/foreign-build.ts';
 import { hostOf } from '../../support/host.ts';
 
 interface MigrateJson {
@@ -93,11 +94,36 @@ describe('vespera-updates migrate', () => {
     expect(code).toBe(1);
     expect(json).toMatchObject({ ok: false, mode: 'key-enforced', hostState: 'as-before' });
     expect(json.message).toMatch(/connection refused/);
-    expect(json.message).toMatch(/previous signature policy was put back; the host is exactly as it was/);
+    expect(json.message).toMatch(/The previous signature policy was put back\. The host is exactly as it was: nothing is staged, and policy\.json and the enforcement record are unchanged\.$/);
     expect(readFileSync(policyFile).equals(policyBefore)).toBe(true);
     expect(existsSync(join(w.etcRoot, 'pki', 'containers', 'acme-vespera.pub'))).toBe(false);
     expect(existsSync(join(w.etcRoot, 'containers', 'registries.d', 'vespera-updates.yaml'))).toBe(false);
     expect((await hostOf(w).dump()).deployments.some((d) => d.staged)).toBe(false);
+  });
+
+  it('in key mode the OS itself refuses a build swapped under latest after the app verified it, and everything is undone', async () => {
+    const w = await open();
+    const host = hostOf(w);
+    const policyFile = join(w.etcRoot, 'containers', 'policy.json');
+    const policyBefore = readFileSync(policyFile);
+    await host.setFaults({ holdTransactions: true });
+    const migrating = runCliJson<MigrateJson>(w, ['migrate', '--mode', 'key', '--yes']);
+    // The rebase pulls the tag: between the app's check and the OS pull, someone moves latest to their own build.
+    const deadline = Date.now() + 60_000;
+    while (!(await host.dump()).transaction?.held) {
+      if (Date.now() > deadline) throw new Error(`the rebase never started:\n${await host.log()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await pushForeignBuild(w, NVIDIA, 'latest');
+    await host.clearFaults();
+    await host.release();
+    const { code, json } = await migrating;
+    expect(code).toBe(1);
+    expect(json).toMatchObject({ ok: false, mode: 'key-enforced', hostState: 'as-before' });
+    // The refusal is the real containers/image's, through the policy the migration had just written.
+    expect(json.message).toMatch(/cryptographic signature verification failed/);
+    expect(readFileSync(policyFile).equals(policyBefore)).toBe(true);
+    expect((await host.dump()).deployments.some((d) => d.staged)).toBe(false);
   });
 
   it('refuses a target that fails verification and changes nothing', async () => {

@@ -25,16 +25,16 @@ afterEach(async () => {
 });
 
 describe('vespera-updates rollback', () => {
-  it('asks for the staged update to be discarded first, and rolls back once it is', async () => {
+  it('asks for the staged update to be discarded first, and rolls back once it is (--yes agrees to both, as its help says)', async () => {
     world = await startWorld({ scenario: 'staged-update' });
-    const blocked = await runCliJson<RollbackJson>(world, ['rollback', '--yes']);
-    expect(blocked.code).toBe(3);
-    expect(blocked.json).toMatchObject({ ok: false, code: 'staged-blocks-rollback', preview: { blockedByStaged: { version: NEWER.version } } });
-    expect(blocked.json.message).toMatch(/--discard-staged/);
+    const blocked = await runCliJson<RollbackJson>(world, ['rollback']);
+    expect(blocked.code).toBe(4);
+    expect(blocked.json).toMatchObject({ ok: false, code: 'not-confirmed', preview: { blockedByStaged: { version: NEWER.version } } });
+    expect(blocked.json.message).toMatch(/--discard-staged or --yes/);
     // Nothing changed.
     expect((await hostOf(world).dump()).deployments.find((d) => d.staged)?.version).toBe(NEWER.version);
 
-    const done = await runCliJson<RollbackJson>(world, ['rollback', '--discard-staged', '--yes']);
+    const done = await runCliJson<RollbackJson>(world, ['rollback', '--yes']);
     expect(done.code, done.json.message).toBe(0);
     expect(done.json.preview.target).toMatchObject({ version: OLD.version, signature: { status: 'verified' } });
     const state = await hostOf(world).dump();

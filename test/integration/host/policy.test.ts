@@ -1,15 +1,16 @@
-// Signature policy as the OS applies it to pulls (the stand-in reads the world's policy.json and
-// registries.d like containers/image): what the app hears when the OS refuses an image, and why.
+// Signature policy as the OS applies it to pulls (the stand-in's pulls go through the real
+// containers/image, skopeo's image proxy): what the app hears when the OS refuses an image, and why.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TransactionOutcome } from '../../../main/host/index.ts';
-import { pushPlaceholderSignature } from '../../sim/placeholder-signature.ts';
 import { NEWER } from '../../world/catalog.ts';
 import { buildImage } from '../../world/oci.ts';
+import { worldSigstore } from '../../world/sigstore/part.ts';
 import type { World } from '../../world/world.ts';
-import { hostOf, hostPerTest } from '../../support/host.ts';
+import { pushForeignBuild } from '../../support/foreign-build.ts';
+import { hostPerTest } from '../../support/host.ts';
 
 function failure(outcome: TransactionOutcome): { code: string; detail: string } {
   if (outcome.ok) throw new Error('expected the operation to fail');
@@ -40,12 +41,12 @@ describe('the OS signature policy, applied to pulls', () => {
     const { world, client } = await open('unverified-nvidia');
     const keyFile = join(world.etcRoot, 'pki', 'containers', 'dx.pub');
     await mkdir(dirname(keyFile), { recursive: true });
-    await writeFile(keyFile, '-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n');
+    await copyFile(worldSigstore(world).publisherKeyPath, keyFile);
     await writePolicy(world, {
-      [`${world.registry.host}/acme/vespera-dx`]: [{ type: 'sigstoreSigned', keyPath: '/etc/pki/containers/dx.pub', signedIdentity: { type: 'matchRepository' } }],
+      [`${world.registry.host}/acme/vespera-dx-nvidia`]: [{ type: 'sigstoreSigned', keyPath: '/etc/pki/containers/dx.pub', signedIdentity: { type: 'matchRepository' } }],
     });
-    // The world signs its catalog; `unsigned` is the one build that never got a signature.
-    const dx = `ostree-unverified-registry:${world.registry.host}/acme/vespera-dx:unsigned`;
+    // The publisher signs vespera-dx-nvidia with its key (legacy .sig): what the rule asks for.
+    const dx = `ostree-unverified-registry:${world.registry.host}/acme/vespera-dx-nvidia:latest`;
 
     const noAttachments = failure(await (await client.rebase(dx)).done);
     expect(noAttachments.code).toBe('signature-required');
@@ -55,10 +56,12 @@ describe('the OS signature policy, applied to pulls', () => {
       join(world.etcRoot, 'containers', 'registries.d', 'acme.yaml'),
       `docker:\n  ${world.registry.host}/acme:\n    use-sigstore-attachments: true\n`,
     );
-    expect(failure(await (await client.rebase(dx)).done).code).toBe('signature-required');
+    // A build signed by somebody else's key is refused by the cryptography, not for want of a signature.
+    const foreign = failure(await (await client.rebase(`ostree-unverified-registry:${world.registry.host}/acme/vespera-dx-nvidia:foreign-key`)).done);
+    expect(foreign.code).toBe('policy-rejected');
+    expect(foreign.detail).toMatch(/^Creating importer: failed to invoke method OpenImage: .*cryptographic signature verification failed/);
+    expect(client.state.staged).toBeUndefined();
 
-    // containers/image checks the top-level digest's sha256-<hex>.sig tag.
-    await pushPlaceholderSignature(world.images.pusher, world.registry.host, 'acme/vespera-dx', world.images.get('acme/vespera-dx', 'unsigned').digest);
     const signed = await (await client.rebase(dx)).done;
     expect(signed.ok).toBe(true);
     expect(client.state.staged?.origin).toBe(dx);
@@ -82,16 +85,16 @@ describe('the OS signature policy, applied to pulls', () => {
     expect(invalid.detail).toMatch(/invalid policy in ".*policy.json": Unknown key "keyless"/);
   });
 
-  it('updates a host on ostree-image-signed when the new image is signed, and refuses one that is not', async () => {
+  it('updates a host on ostree-image-signed when the new image is signed, and refuses one signed by another key or not at all', async () => {
     const { world, client } = await open('signed-nvidia');
-    const host = hostOf(world);
-    await world.images.retag('acme/vespera-nvidia', 'latest', NEWER.version);
-    await host.setFaults({ signatureFailure: true });
+    // Someone with push access moves latest to their own build, signed with their own key.
+    await pushForeignBuild(world, 'acme/vespera-nvidia', 'latest');
     const forged = failure(await (await client.stageUpdate()).done);
     expect(forged.code).toBe('policy-rejected');
-    expect(forged.detail).toMatch(/Source image rejected: cryptographic signature verification failed/);
-    await host.clearFaults();
+    expect(forged.detail).toMatch(/^Creating importer: failed to invoke method OpenImage: .*cryptographic signature verification failed/);
+    expect(client.state.staged).toBeUndefined();
 
+    await world.images.retag('acme/vespera-nvidia', 'latest', NEWER.version);
     const staged = await (await client.stageUpdate()).done;
     expect(staged.ok).toBe(true);
     expect(client.state.staged).toMatchObject({ version: NEWER.version, refspec: { verification: 'signed' } });
@@ -105,6 +108,6 @@ describe('the OS signature policy, applied to pulls', () => {
     });
     await world.images.pusher.pushImage('acme/vespera-nvidia', unsigned, ['unsigned']);
     const refused = failure(await (await client.rebase(`ostree-image-signed:docker://${world.registry.host}/acme/vespera-nvidia:unsigned`)).done);
-    expect(refused.code).toBe('signature-required');
+    expect(refused).toEqual({ code: 'signature-required', detail: 'Creating importer: failed to invoke method OpenImage: A signature was required, but no signature exists' });
   });
 });

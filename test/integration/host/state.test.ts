@@ -64,7 +64,7 @@ describe('the host state, read from rpm-ostreed', () => {
       version: NEWER.version,
       checksum: client.state.booted?.checksum,
       refHasNewCommit: false,
-      manifestDiff: { total: 3, added: 3, removed: 3 },
+      manifestDiff: { total: 4, added: 4, removed: 4 },
     });
     expect(client.state.cachedUpdate?.manifestDiff?.addedSize).toBeGreaterThan(0);
   });

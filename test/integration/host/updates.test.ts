@@ -20,7 +20,7 @@ describe('updates', () => {
     expect(check.ok).toBe(true);
     expect(check.messages[0]).toMatch(/^Pulling manifest: ostree-unverified-registry:/);
     expect(check.created).toEqual([]);
-    expect(client.state.cachedUpdate).toMatchObject({ version: NEWER.version, manifestDiff: { added: 3 } });
+    expect(client.state.cachedUpdate).toMatchObject({ version: NEWER.version, manifestDiff: { added: 4 } });
 
     const stage = await (await client.stageUpdate()).done;
     expect(stage.ok).toBe(true);
@@ -126,7 +126,7 @@ describe('updates', () => {
     expect(client.state.staged).toBeUndefined();
 
     const stage = await (await client.stageUpdate()).done;
-    expect(stage.messages).toContain('layers already present: 3; layers needed: 0 (0 bytes)');
+    expect(stage.messages).toContain('layers already present: 4; layers needed: 0 (0 bytes)');
     expect(client.state.staged?.version).toBe(NEWER.version);
   });
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { policyPaths, readPolicyHostState } from '../../../main/policy/host-files.ts';
-import { helperPlanOf, planKeyEnforced, type HelperPlan } from '../../../main/policy/plan.ts';
+import { helperPlanOf, planKeyEnforced, sha256Text, type HelperPlan } from '../../../main/policy/plan.ts';
+import { PolicyTextEditor } from '../../../main/policy/policy-edit.ts';
 import { HELPER_EXIT } from '../../../main/policy/policy-transaction.ts';
 import { runProcess, type ProcessRun } from '../../support/cli.ts';
 
@@ -29,7 +30,7 @@ function helper(root: string, args: string[], options: { stdin?: string; env?: R
   });
 }
 
-function reply(run: Run): { ok: boolean; code?: string; message: string; backup?: string; backups?: { id: string; complete: boolean; outcome?: string }[] } {
+function reply(run: Run): { ok: boolean; code?: string; message: string; backup?: string; backups?: { id: string; complete: boolean; outcome?: string }[]; loosenings?: string[]; consent?: string } {
   return JSON.parse(run.stdout) as ReturnType<typeof reply>;
 }
 
@@ -80,10 +81,36 @@ describe('the privileged policy helper', () => {
     const listed = reply(await helper(root, ['backups']));
     expect(listed.backups).toEqual([expect.objectContaining({ id: answer.backup, complete: true, outcome: 'applied' })]);
 
-    const restored = await helper(root, ['restore', answer.backup ?? '']);
+    // Going back to stock Fedora loosens the policy: refused until the person has seen what and agreed.
+    const enforced = snapshot(root);
+    const asked = await helper(root, ['restore', answer.backup ?? '']);
+    expect(asked.code).toBe(HELPER_EXIT.restoreLoosens);
+    expect(reply(asked).message).toMatch(new RegExp(`^Nothing was changed: restoring backup ${answer.backup ?? ''} would loosen the signature policy: docker images of "ghcr.io/acme/vespera" would be governed by the global default \\(accept anything`));
+    expect(reply(asked).loosenings?.join('\n')).toMatch(/"ghcr.io\/acme\/vespera-nvidia" would be governed by the global default[\s\S]*images of transports no rule lists would be governed by the global default \(accept anything/);
+    expect(snapshot(root)).toEqual(enforced);
+
+    const restored = await helper(root, ['restore', answer.backup ?? '', '--loosening-confirmed', reply(asked).consent ?? '']);
     expect(restored.code).toBe(HELPER_EXIT.ok);
     expect(reply(restored).message).toMatch(new RegExp(`^Restored backup ${answer.backup ?? ''} .* replaced are in backup`));
     expect(snapshot(root)).toEqual(original);
+
+    // Restoring what the restore replaced tightens again: no question asked.
+    const again = await helper(root, ['restore', reply(restored).backup ?? '']);
+    expect(again.code, again.stdout).toBe(HELPER_EXIT.ok);
+    expect(snapshot(root)).toEqual(enforced);
+  });
+
+  it('does not take a consent given for files that changed since', async () => {
+    const applied = reply(await helper(root, ['apply'], { stdin: JSON.stringify(await plan()) }));
+    const asked = reply(await helper(root, ['restore', applied.backup ?? '']));
+    // Someone edits the policy between the question and the answer (another rule, same looseness).
+    const path = join(root, 'etc/containers/policy.json');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"default"', '"default" '));
+    const edited = snapshot(root);
+    const stale = await helper(root, ['restore', applied.backup ?? '', '--loosening-confirmed', asked.consent ?? '']);
+    expect(stale.code).toBe(HELPER_EXIT.restoreLoosens);
+    expect(reply(stale).consent).not.toBe(asked.consent);
+    expect(snapshot(root)).toEqual(edited);
   });
 
   it('refuses a plan made before the files changed, changing nothing', async () => {
@@ -172,6 +199,62 @@ describe('the privileged policy helper', () => {
     // No backup was made and the lock is gone.
     expect(existsSync(join(root, 'var/lib/vespera-updates/policy-backups'))).toBe(false);
     expect(existsSync(join(root, 'var/lib/vespera-updates/policy-helper.lock'))).toBe(false);
+  });
+
+  describe('a plan that would loosen through scope precedence', () => {
+    const evilKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+    /** A plan written by hand: the evil key installed and a rule trusting it for `scope`, added to today's policy. */
+    function smuggle(scope: string): HelperPlan {
+      const policy = readFileSync(join(root, 'etc/containers/policy.json'), 'utf8');
+      const editor = new PolicyTextEditor(policy);
+      editor.setScope('docker', scope, [{ type: 'sigstoreSigned', keyPath: '/etc/pki/containers/evil.pub', signedIdentity: { type: 'matchRepository' } }]);
+      return {
+        format: 'vespera-policy-plan/1',
+        changes: [
+          { target: { kind: 'key', name: 'evil.pub' }, beforeSha256: null, after: evilKey },
+          { target: { kind: 'policy' }, beforeSha256: sha256Text(policy), after: editor.text },
+        ],
+      };
+    }
+
+    it.each([
+      [
+        'a tag of an enforced repository, trusting another key',
+        async () => void (await helper(root, ['apply'], { stdin: JSON.stringify(await plan()) })),
+        'ghcr.io/acme/vespera:latest',
+        /docker images of "ghcr.io\/acme\/vespera:latest" would be governed by the docker scope "ghcr.io\/acme\/vespera:latest" \(a cosign \(sigstore\) signature by the key \/etc\/pki\/containers\/evil.pub.*\) instead of the docker scope "ghcr.io\/acme\/vespera" \(a cosign \(sigstore\) signature by the key \/etc\/pki\/containers\/acme-vespera.pub/,
+      ],
+      [
+        'a registry under a reject default with no catch-all',
+        () => Promise.resolve(writeFileSync(join(root, 'etc/containers/policy.json'), '{\n    "default": [{"type": "reject"}],\n    "transports": {"docker-daemon": {"": [{"type": "insecureAcceptAnything"}]}}\n}\n')),
+        'ghcr.io',
+        /docker images of "ghcr.io" would be governed by the docker scope "ghcr.io" .* instead of the global default \(reject \(reject\)\)/,
+      ],
+    ])('refuses %s, changing nothing', async (_what, setUp, scope, message) => {
+      await setUp();
+      const before = snapshot(root);
+      const run = await helper(root, ['apply'], { stdin: JSON.stringify(smuggle(scope)) });
+      expect(run.code).toBe(HELPER_EXIT.refusedInput);
+      expect(reply(run).message).toMatch(/^Refused, nothing was changed: in the new policy, /);
+      expect(reply(run).message).toMatch(message);
+      expect(snapshot(root)).toEqual(before);
+      expect(existsSync(join(root, 'etc/pki/containers/evil.pub'))).toBe(false);
+    });
+  });
+
+  it.each([
+    ['a merge key', 'docker:\n  "ghcr.io/acme/vespera":\n    use-sigstore-attachments: true\n  <<: {"ghcr.io/acme/vespera-nvidia": {use-sigstore-attachments: true}}\n', /vespera-updates.yaml, line 4, column 3: uses a YAML merge key/],
+    ['an anchor and an alias', 'docker:\n  "ghcr.io/acme/vespera": &on\n    use-sigstore-attachments: true\n  "ghcr.io/acme/vespera-nvidia": *on\n', /vespera-updates.yaml, line 2, column 27: uses a YAML anchor \(&on\)/],
+    ['a tag', 'docker:\n  "ghcr.io/acme/vespera":\n    use-sigstore-attachments: !!bool "true"\n  "ghcr.io/acme/vespera-nvidia":\n    use-sigstore-attachments: true\n', /vespera-updates.yaml, line 3, column 31: uses a YAML tag \(!!bool\)/],
+    ['an unknown key', 'docker:\n  "ghcr.io/acme/vespera":\n    use-sigstore-attachments: true\n  "ghcr.io/acme/vespera-nvidia":\n    use-sigstore-attachments: true\n    lookaside-url: https://evil.example\n', /vespera-updates.yaml, line 6, column 5: "lookaside-url" under "ghcr.io\/acme\/vespera-nvidia" is not a registries.d setting/],
+  ])('refuses registries.d YAML with %s, naming the line and column, changing nothing', async (_what, yaml, message) => {
+    const p = await plan();
+    const run = await helper(root, ['apply'], { stdin: JSON.stringify({ ...p, changes: p.changes.map((c) => (c.target.kind === 'registries' ? { ...c, after: yaml } : c)) }) });
+    expect(run.code).toBe(HELPER_EXIT.refusedInput);
+    expect(reply(run).message).toMatch(/^Refused, nothing was changed: /);
+    expect(reply(run).message).toMatch(message);
+    expect(snapshot(root)).toEqual(original);
   });
 
   it.each([

@@ -14,7 +14,7 @@ const INTROSPECTABLE = 'org.freedesktop.DBus.Introspectable';
 /** What the app calls; the stand-in must export at least these. */
 const USED = {
   'org.projectatomic.rpmostree1.Sysroot': ['RegisterClient', 'UnregisterClient', 'Reload', 'GetOS'],
-  'org.projectatomic.rpmostree1.OS': ['AutomaticUpdateTrigger', 'Upgrade', 'UpdateDeployment', 'Rebase', 'Deploy', 'FinalizeDeployment', 'Rollback', 'Cleanup'],
+  'org.projectatomic.rpmostree1.OS': ['AutomaticUpdateTrigger', 'Upgrade', 'UpdateDeployment', 'Rebase', 'Deploy', 'FinalizeDeployment', 'Rollback', 'Cleanup', 'GetDeploymentsRpmDiff'],
   'org.projectatomic.rpmostree1.Transaction': ['Start', 'Cancel'],
 };
 

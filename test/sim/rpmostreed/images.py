@@ -1,25 +1,18 @@
-# Container image pulls for the rpm-ostreed stand-in: resolves tags and digests against the world's
-# registry over real HTTP, picks linux/amd64 from an index, and words failures like containers/image.
+# Container image pulls for the rpm-ostreed stand-in, through the real containers/image: skopeo's
+# image proxy opens the image (applying policy.json and registries.d), resolves it, streams its layers.
 
 import hashlib
 import json
+import os
 import re
-import urllib.error
-import urllib.request
+import tempfile
 
-MEDIA_OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
-MEDIA_OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
-MEDIA_DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json'
-MEDIA_DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json'
-MEDIA_SIMPLESIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json'
-INDEX_TYPES = (MEDIA_OCI_INDEX, MEDIA_DOCKER_LIST)
-ACCEPT = ', '.join([MEDIA_OCI_INDEX, MEDIA_OCI_MANIFEST, MEDIA_DOCKER_LIST, MEDIA_DOCKER_MANIFEST])
+from image_proxy import HOST_ARCH, ImageProxy, ProxyError
 
-# What the host is: rpm-ostree records the manifest of its own architecture.
-HOST_PLATFORM = {'os': 'linux', 'architecture': 'amd64'}
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
 MAX_BLOB_BYTES = 64 * 1024 * 1024
-TIMEOUT_SECONDS = 10
+MAX_POLICY_BYTES = 1024 * 1024
 
 DIGEST_RE = re.compile(r'^sha256:[0-9a-f]{64}$')
 
@@ -73,11 +66,10 @@ class DockerReference:
 
 
 class Image:
-    """A resolved image: the digest a tag points at, the host platform's manifest, its config."""
+    """A resolved image: the host platform's manifest (digest and OCI text, as ostree-ext stores them), its config."""
 
-    def __init__(self, ref, top_digest, digest, manifest_text, config_text, layers):
+    def __init__(self, ref, digest, manifest_text, config_text, layers):
         self.ref = ref
-        self.top_digest = top_digest
         self.digest = digest
         self.manifest_text = manifest_text
         self.config_text = config_text
@@ -93,7 +85,6 @@ class Image:
     def to_json(self):
         return {
             'ref': str(self.ref),
-            'top_digest': self.top_digest,
             'digest': self.digest,
             'manifest': self.manifest_text,
             'config': self.config_text,
@@ -102,128 +93,159 @@ class Image:
 
     @staticmethod
     def from_json(value):
-        return Image(DockerReference(value['ref']), value['top_digest'], value['digest'], value['manifest'],
+        return Image(DockerReference(value['ref']), value['digest'], value['manifest'],
                      value['config'], [(d, s) for d, s in value['layers']])
 
 
-class Registry:
-    """The registries the stand-in can reach: only the world's own, over plain HTTP on loopback."""
+class ContainerImages:
+    """Where the stand-in's pulls go: the world's registry only, opened by skopeo's image proxy."""
 
-    def __init__(self, reachable_hosts):
+    def __init__(self, skopeo, etc_root, run_dir, reachable_hosts):
+        self.skopeo = skopeo
+        self.etc_root = etc_root
+        self.run_dir = run_dir
         self.reachable_hosts = set(reachable_hosts)
 
-    def _url(self, ref, path):
+    @property
+    def policy_path(self):
+        return os.path.join(self.etc_root, 'containers', 'policy.json')
+
+    def open(self, ref, policy_text=None):
+        """Opens `ref` as ostree-ext does, under the host's policy (or `policy_text`); an ImagePull."""
         if ref.host not in self.reachable_hosts:
+            # The world has no network: containers/image's words for a host that does not resolve.
             raise PullError(
                 f'pinging container registry {ref.host}: Get "https://{ref.host}/v2/": '
                 f'dial tcp: lookup {ref.host.split(":")[0]}: no such host')
-        return f'http://{ref.host}/v2/{ref.repository}/{path}'
-
-    def _get(self, ref, path, accept=None, limit=MAX_MANIFEST_BYTES, method='GET'):
-        request = urllib.request.Request(self._url(ref, path), method=method)
-        if accept:
-            request.add_header('Accept', accept)
+        policy_file = self._policy_copy(policy_text)
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-                body = response.read(limit + 1) if method == 'GET' else b''
-                if len(body) > limit:
-                    raise PullError(f'reading {path} in {ref.name}: larger than {limit} bytes')
-                return response.status, response.headers, body
-        except urllib.error.HTTPError as error:
-            body = error.read(64 * 1024)
-            return error.code, error.headers, body
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, 'reason', error)
-            raise PullError(
-                f'pinging container registry {ref.host}: Get "https://{ref.host}/v2/": '
-                f'dial tcp {ref.host}: connect: {describe_socket_error(reason)}') from None
-
-    def _manifest(self, ref, reference):
-        status, headers, body = self._get(ref, f'manifests/{reference}', ACCEPT)
-        if status != 200:
-            raise PullError(f'reading manifest {reference} in {ref.name}: {registry_error(status, body)}')
-        digest = 'sha256:' + hashlib.sha256(body).hexdigest()
-        if reference.startswith('sha256:') and digest != reference:
-            raise PullError(f'manifest digest {digest} does not match expected {reference}')
+            proxy = ImageProxy(self.skopeo, policy=policy_file or self.policy_path,
+                               registries_d=os.path.join(self.etc_root, 'containers', 'registries.d'),
+                               registries_conf=self._registries_conf())
+        except ProxyError as error:
+            self._remove(policy_file)
+            raise PullError(str(error)) from None
         try:
-            manifest = json.loads(body)
-        except ValueError:
-            raise PullError(f'reading manifest {reference} in {ref.name}: invalid JSON') from None
-        media_type = manifest.get('mediaType') or headers.get('Content-Type', '').split(';')[0]
-        return digest, media_type, body.decode(), manifest
+            image_id = proxy.call('OpenImage', f'docker://{ref}')[0]
+            return ImagePull(ref, proxy, image_id, lambda: self._remove(policy_file))
+        except ProxyError as error:
+            proxy.close()
+            self._remove(policy_file)
+            raise PullError(self._host_paths(str(error), policy_file)) from None
 
-    def resolve(self, ref):
-        """The image `ref` names now: follows an index to the host platform's manifest."""
-        top_digest, media_type, text, manifest = self._manifest(ref, ref.reference)
-        digest = top_digest
-        if media_type in INDEX_TYPES or 'manifests' in manifest:
-            chosen = None
-            for entry in manifest.get('manifests') or []:
-                platform = entry.get('platform') or {}
-                if platform.get('os') == HOST_PLATFORM['os'] and platform.get('architecture') == HOST_PLATFORM['architecture']:
-                    chosen = entry
-                    break
-            if chosen is None:
-                raise PullError(f'no image found in image index for architecture {HOST_PLATFORM["architecture"]}, '
-                                f'variant "", OS {HOST_PLATFORM["os"]}')
-            digest, media_type, text, manifest = self._manifest(ref, chosen['digest'])
-        config_descriptor = manifest.get('config') or {}
-        config_digest = config_descriptor.get('digest', '')
-        status, _, config_body = self._get(ref, f'blobs/{config_digest}')
-        if status != 200:
-            raise PullError(f'fetching blob {config_digest}: {registry_error(status, config_body)}')
-        if 'sha256:' + hashlib.sha256(config_body).hexdigest() != config_digest:
-            raise PullError(f'fetching blob {config_digest}: digest did not match')
-        layers = [(layer['digest'], int(layer.get('size', 0))) for layer in manifest.get('layers') or []]
-        image = Image(ref, top_digest, digest, text, config_body.decode(), layers)
-        if image.architecture and image.architecture != HOST_PLATFORM['architecture']:
-            raise PullError(f'Image has architecture {image.architecture}; expected {HOST_PLATFORM["architecture"]}')
-        return image
-
-    def fetch_layer(self, ref, digest):
-        """Downloads one layer and checks its digest, as an import does; returns its size."""
-        status, _, body = self._get(ref, f'blobs/{digest}', limit=MAX_BLOB_BYTES)
-        if status != 200:
-            raise PullError(f'fetching blob {digest}: {registry_error(status, body)}')
-        if 'sha256:' + hashlib.sha256(body).hexdigest() != digest:
-            raise PullError(f'fetching blob {digest}: digest did not match')
-        return len(body)
-
-    def signature_layers(self, ref, top_digest):
-        """Media types of the layers of the cosign `.sig` manifest for `top_digest`, or None."""
-        tag = top_digest.replace(':', '-') + '.sig'
-        status, _, body = self._get(ref, f'manifests/{tag}', f'{MEDIA_OCI_MANIFEST}, {MEDIA_DOCKER_MANIFEST}')
-        if status == 404:
-            return None
-        if status != 200:
-            raise PullError(f'reading signatures for {ref.name}@{top_digest}: {registry_error(status, body)}')
+    def try_open(self, refs):
+        """For cross-checks: whether OpenImage accepts each of `refs` under the host's policy, with one
+        proxy (it reads policy.json and registries.d on every OpenImage). [(ref, None or refusal)]."""
+        policy_file = self._policy_copy(None)
+        answers = []
         try:
-            manifest = json.loads(body)
-        except ValueError:
-            return []
-        return [layer.get('mediaType') for layer in manifest.get('layers') or []]
+            with ImageProxy(self.skopeo, policy=policy_file or self.policy_path,
+                            registries_d=os.path.join(self.etc_root, 'containers', 'registries.d'),
+                            registries_conf=self._registries_conf()) as proxy:
+                for ref in refs:
+                    try:
+                        image_id = proxy.call('OpenImage', f'docker://{ref}')[0]
+                        proxy.call('CloseImage', image_id)
+                        answers.append((ref, None))
+                    except ProxyError as error:
+                        answers.append((ref, self._host_paths(str(error), policy_file)))
+        except ProxyError as error:
+            raise PullError(str(error)) from None
+        finally:
+            self._remove(policy_file)
+        return answers
+
+    def resolve(self, ref, policy_text=None):
+        """Only the image's metadata (manifest, config), for seeding and update checks."""
+        with self.open(ref, policy_text) as pull:
+            return pull.image
+
+    def _policy_copy(self, policy_text):
+        """The policy handed to the proxy: the host's, with /etc/... key paths moved into the world."""
+        if policy_text is None:
+            try:
+                with open(self.policy_path, 'rb') as handle:
+                    policy_text = handle.read(MAX_POLICY_BYTES + 1).decode('utf-8', 'replace')
+            except FileNotFoundError:
+                return None  # the proxy reports the missing file itself, naming the world's path
+            if len(policy_text) > MAX_POLICY_BYTES:
+                raise PullError(f'{self.policy_path}: larger than {MAX_POLICY_BYTES} bytes')
+        # Only whole JSON strings naming /etc/…: the text is otherwise untouched, so the proxy judges
+        # exactly what the host has (duplicate keys, unknown fields and all).
+        etc = json.dumps(self.etc_root.rstrip('/'))[1:-1]
+        rewritten = re.sub(r'"/etc/', lambda _: f'"{etc}/', policy_text)
+        handle, path = tempfile.mkstemp(prefix='policy-', suffix='.json', dir=self.run_dir)
+        with os.fdopen(handle, 'w') as out:
+            out.write(rewritten)
+        return path
+
+    def _registries_conf(self):
+        """The world's registries.conf, or an empty one: never the machine's own."""
+        path = os.path.join(self.etc_root, 'containers', 'registries.conf')
+        if os.path.exists(path):
+            return path
+        empty = os.path.join(self.run_dir, 'registries.conf')
+        if not os.path.exists(empty):
+            open(empty, 'w').close()
+        return empty
+
+    def _host_paths(self, text, policy_file):
+        if policy_file:
+            text = text.replace(policy_file, self.policy_path)
+        return text
+
+    @staticmethod
+    def _remove(path):
+        if path:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
 
 
-def registry_error(status, body):
-    try:
-        errors = json.loads(body).get('errors') or []
-    except (ValueError, AttributeError):
-        errors = []
-    if errors:
-        first = errors[0]
-        code = str(first.get('code', '')).replace('_', ' ').lower()
-        message = first.get('message', '')
-        return code if message == code else f'{code}: {message}'
-    return f'received unexpected HTTP status: {status}'
+class ImagePull:
+    """One opened image: its manifest and config now, its layers on demand; close() ends the proxy."""
 
+    def __init__(self, ref, proxy, image_id, cleanup):
+        self.ref = ref
+        self.proxy = proxy
+        self.image_id = image_id
+        self.cleanup = cleanup
+        try:
+            digest, manifest_bytes = proxy.call_with_data(MAX_MANIFEST_BYTES, 'GetManifest', image_id)
+            _, config_bytes = proxy.call_with_data(MAX_CONFIG_BYTES, 'GetFullConfig', image_id)
+            manifest = json.loads(manifest_bytes)
+            layers = [(layer['digest'], int(layer.get('size', 0))) for layer in manifest.get('layers') or []]
+            self.image = Image(ref, digest, manifest_bytes.decode(), config_bytes.decode(), layers)
+        except ProxyError as error:
+            self.close()
+            raise PullError(str(error)) from None
+        except (ValueError, KeyError, TypeError) as error:
+            self.close()
+            raise PullError(f'reading manifest of {ref}: {error}') from None
+        if self.image.architecture and self.image.architecture != HOST_ARCH:
+            self.close()
+            raise PullError(f'Image has architecture {self.image.architecture}; expected {HOST_ARCH}')
 
-def describe_socket_error(reason):
-    text = str(reason).lower()
-    if 'refused' in text:
-        return 'connection refused'
-    if 'timed out' in text:
-        return 'i/o timeout'
-    return text
+    def fetch_layer(self, digest, size, sink=None):
+        """Streams one layer to `sink(chunk)` (or nowhere); the proxy checks its size and digest. Returns its size."""
+        try:
+            _, count = self.proxy.call_with_data(MAX_BLOB_BYTES, 'GetBlob', self.image_id, digest, size, sink=sink or (lambda _: None))
+        except ProxyError as error:
+            raise PullError(f'fetching blob {digest}: {error}') from None
+        return count
+
+    def close(self):
+        if self.proxy is not None:
+            self.proxy.close()
+            self.proxy = None
+            self.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.close()
 
 
 def manifest_diff(old_layers, new_layers):

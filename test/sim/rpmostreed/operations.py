@@ -2,7 +2,8 @@
 # (upgrade, rebase, deploy, check, stage), rollback, cleanup and finalize, with the real messages.
 
 from images import DockerReference, PullError
-from policy import PolicyError, default_is_insecure, evaluate, load_policy
+from policy import INSECURE_DEFAULT, default_is_insecure
+from rpmdb import RpmdbError
 from sysroot import Deployment, format_timestamp, merge_commit_checksum, parse_created
 from transaction import TxError
 
@@ -136,7 +137,16 @@ def run_deploy(tx, daemon, request):
 
     tx.message(f'Pulling manifest: {image_ref.display()}')
     tx.checkpoint()
-    image = pull_manifest(daemon, image_ref, request, merge, faults)
+    pull = open_image(daemon, image_ref, request, faults)
+    try:
+        deploy_pulled(tx, daemon, request, refspec, image_ref, pull, merge, booted, blobs)
+    finally:
+        pull.close()
+
+
+def deploy_pulled(tx, daemon, request, refspec, image_ref, pull, merge, booted, blobs):
+    """The rest of a deploy once the image is open: check only, no change, or import and stage."""
+    image = pull.image
     tx.check_cancelled()
 
     same_base = merge.image is not None and merge.image.digest == image.digest and not request.refspec
@@ -160,7 +170,7 @@ def run_deploy(tx, daemon, request):
                 f"'{format_timestamp(merge.timestamp)}'; use --allow-downgrade to permit")
 
     tx.message(f'Importing: {image_ref.display()} (digest: {image.digest})')
-    needed = [(digest, size) for digest, size in image.layers if digest not in blobs]
+    needed = [(digest, size) for digest, size in image.layers if digest not in blobs or not daemon.blob_store.has(digest)]
     present = len(image.layers) - len(needed)
     tx.message(f'layers already present: {present}; layers needed: {len(needed)} '
                f'({format_size(sum(size for _, size in needed))})')
@@ -168,7 +178,9 @@ def run_deploy(tx, daemon, request):
     for index, (digest, size) in enumerate(needed, 1):
         tx.task_begin(f'[{index}/{len(needed)}] Fetching layer {digest[7:19]} ({format_size(size)})')
         try:
-            daemon.registry.fetch_layer(image.ref, digest)
+            chunks = []
+            pull.fetch_layer(digest, size, sink=chunks.append)
+            daemon.blob_store.put(digest, b''.join(chunks))
         except PullError as error:
             raise TxError(f'Importing: {error}') from None
         fetched.append(digest)
@@ -181,11 +193,16 @@ def run_deploy(tx, daemon, request):
         return
 
     tx.task_begin('Staging deployment')
+    checksum = merge_commit_checksum(image)
+    try:
+        # The deployment's root gets the image's rpm database, which GetDeploymentsRpmDiff reads later.
+        daemon.rpmdbs.check_out(daemon.blob_store, checksum, image)
+    except RpmdbError as error:
+        raise TxError(f'Staging deployment: {error}') from None
     tx.check_cancelled()
 
     def stage():
         sysroot = daemon.sysroot
-        checksum = merge_commit_checksum(image)
         deployment = Deployment(request.osname, checksum, sysroot.next_serial(request.osname, checksum), refspec,
                                 image, override_digest=request.revision, locked=request.lock_finalization)
         sysroot.blobs.update(fetched)
@@ -203,19 +220,14 @@ def image_timestamp(image):
     return parse_created(image.created)
 
 
-def pull_manifest(daemon, image_ref, request, merge, faults):
-    """The OpenImage step: default-policy check, manifest resolution, then containers-policy."""
+def open_image(daemon, image_ref, request, faults):
+    """The OpenImage step: ostree-ext's default-policy check, then the real proxy opens the image."""
     if image_ref.sigverify == 'remote':
         raise TxError(f'Remote "{image_ref.remote}" not found')
     if image_ref.transport != 'registry':
         raise TxError(f'{OPEN_IMAGE}the test world only has a registry; {image_ref.transport}: is not available')
-    try:
-        policy = load_policy(daemon.etc_root)
-    except PolicyError as error:
-        raise TxError(f'{OPEN_IMAGE}{error}') from None
-    if image_ref.sigverify == 'signed' and default_is_insecure(policy):
-        raise TxError('Preparing import: Fetching manifest: containers-policy.json specifies a default of '
-                      '`insecureAcceptAnything`; refusing usage')
+    if image_ref.sigverify == 'signed' and default_is_insecure(daemon.etc_root):
+        raise TxError(INSECURE_DEFAULT)
     failure = faults.get('pull-failure')
     if failure:
         raise TxError(f'{OPEN_IMAGE}{failure}')
@@ -225,14 +237,13 @@ def pull_manifest(daemon, image_ref, request, merge, faults):
             if not request.revision.startswith('sha256:'):
                 raise TxError(f'Invalid digest for container image override: {request.revision}')
             ref = DockerReference(f'{ref.name}@{request.revision}')
-        image = daemon.registry.resolve(ref)
-        evaluate(daemon.etc_root, policy, ref, image.top_digest, daemon.registry.signature_layers,
-                 forced_failure=bool(faults.get('signature-failure')))
-    except (PullError, PolicyError) as error:
+        pull = daemon.images.open(ref)
+    except PullError as error:
         raise TxError(f'{OPEN_IMAGE}{error}') from None
-    if not (image.labels.get('ostree.bootable') or image.labels.get('containers.bootc')):
+    if not (pull.image.labels.get('ostree.bootable') or pull.image.labels.get('containers.bootc')):
+        pull.close()
         raise TxError('Target image does not have ostree.bootable label')
-    return image
+    return pull
 
 
 def snapshot(daemon, osname):

@@ -22,9 +22,10 @@ from gi.repository import Gio, GLib  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from images import DockerReference, PullError, Registry  # noqa: E402
+from images import ContainerImages, DockerReference, PullError  # noqa: E402
 from operations import (DeployRequest, is_container_refspec, parse_image_refspec, run_cleanup,  # noqa: E402
                         run_deploy, run_finalize, run_rollback)
+from rpmdb import BlobStore, DeploymentRpmdbs, RpmdbError, diff, diff_variant_text  # noqa: E402
 from sysroot import BASE_PATH, Deployment, Sysroot, merge_commit_checksum, os_object_path  # noqa: E402
 from transaction import Transaction, TxError  # noqa: E402
 
@@ -40,6 +41,8 @@ POLICIES = ('none', 'check', 'stage', 'apply')
 G_IO_ERROR_FAILED = 0
 G_IO_ERROR_NOT_FOUND = 1
 G_IO_ERROR_BUSY = 26
+# The scenario's history: what the host booted was pulled before today's policy, so seeding accepts it.
+SEED_POLICY = '{"default": [{"type": "insecureAcceptAnything"}]}'
 
 
 class Daemon:
@@ -54,8 +57,10 @@ class Daemon:
         self.log_file = open(os.path.join(self.state_dir, 'rpmostreed.log'), 'a', buffering=1)
         # Tracebacks from callbacks and GLib warnings land in the same log as everything else.
         os.dup2(self.log_file.fileno(), 2)
-        self.registry = Registry(self.config.get('registries', []))
+        self.images = ContainerImages(self.config['skopeo'], self.etc_root, self.run_dir, self.config.get('registries', []))
         self.sysroot = Sysroot(os.path.join(self.state_dir, 'sysroot.json'))
+        self.blob_store = BlobStore(os.path.join(self.state_dir, 'blobs'))
+        self.rpmdbs = DeploymentRpmdbs(os.path.join(self.state_dir, 'rpmdb'))
         self.interfaces = Gio.DBusNodeInfo.new_for_xml(open(os.path.join(HERE, 'interface.xml')).read())
         self.control = Gio.DBusNodeInfo.new_for_xml(open(os.path.join(HERE, 'control.xml')).read())
         self.connection = None
@@ -90,8 +95,17 @@ class Daemon:
         for spec in seed['deployments']:
             refspec = spec.get('refspec')
             if refspec and is_container_refspec(refspec):
-                image = self.registry.resolve(DockerReference(spec['pull']))
+                # The scenario's deployments were pulled and deployed like any other: layers imported,
+                # the image's rpm database checked out with the deployment.
+                with self.images.open(DockerReference(spec['pull']), SEED_POLICY) as pull:
+                    image = pull.image
+                    for digest, size in image.layers:
+                        if not self.blob_store.has(digest):
+                            chunks = []
+                            pull.fetch_layer(digest, size, sink=chunks.append)
+                            self.blob_store.put(digest, b''.join(chunks))
                 checksum = merge_commit_checksum(image)
+                self.rpmdbs.check_out(self.blob_store, checksum, image)
                 deployment = Deployment(osname, checksum, sysroot.next_serial(osname, checksum), refspec, image,
                                         pinned=spec.get('pinned', False), staged=spec.get('staged', False),
                                         locked=spec.get('finalizationLocked', False),
@@ -110,7 +124,7 @@ class Daemon:
             sysroot.set_update_staged(booted, staged)
         elif seed.get('cachedUpdate') == 'check' and booted and booted.image:
             ref = parse_image_refspec(booted.refspec)
-            latest = self.registry.resolve(DockerReference(ref.name))
+            latest = self.images.resolve(DockerReference(ref.name), SEED_POLICY)
             if latest.digest != booted.image.digest:
                 sysroot.set_update_unstaged(booted, latest)
         sysroot.save()
@@ -343,6 +357,10 @@ class Daemon:
         osname = next((n for n in self.sysroot.osnames() if os_object_path(n) == path), None)
         args = params.unpack()
         try:
+            if method == 'GetDeploymentsRpmDiff':
+                # Not a transaction: answered at once, even while one runs.
+                invocation.return_value(self.deployments_rpm_diff(*args))
+                return
             if method == 'AutomaticUpdateTrigger':
                 self.automatic_update_trigger(sender, path, osname, params, args[0], invocation)
                 return
@@ -384,6 +402,23 @@ class Daemon:
                                        lambda tx: run_finalize(tx, self, osname, options), invocation)
         except TxError as error:
             invocation.return_error_literal(Gio.io_error_quark(), G_IO_ERROR_FAILED, str(error))
+
+    def deployments_rpm_diff(self, id0, id1):
+        """GetDeploymentsRpmDiff: the two deployments' rpm databases compared, whatever OS object was
+        called (rpm-ostree looks the ids up in the whole sysroot)."""
+        checksums = []
+        for deploy_id in (id0, id1):
+            if not deploy_id:
+                raise TxError('empty deployment ID')
+            found = next((d for d in self.sysroot.deployments if d.id == deploy_id), None)
+            if found is None:
+                raise TxError(f"Deployment with id '{deploy_id}' not found")
+            checksums.append(found.checksum)
+        try:
+            text = diff_variant_text(diff(self.rpmdbs.packages(checksums[0]), self.rpmdbs.packages(checksums[1])))
+        except RpmdbError as error:
+            raise TxError(f'Failed to load package list: {error}') from None
+        return GLib.Variant.parse(GLib.VariantType.new('(a(sua{sv}))'), text, None, None)
 
     def join_or_refuse(self, method, params, invocation, reply=None):
         """rpm-ostreed's prep_for_txn: no new work while rebooting; identical calls join."""

@@ -312,8 +312,7 @@ class Sysroot:
     def dump(self):
         return {
             'deployments': [dict(d.to_json(), id=d.id, booted=d.id == self.booted_id,
-                                 image=({'digest': d.image.digest, 'topDigest': d.image.top_digest,
-                                         'ref': str(d.image.ref)} if d.image else None))
+                                 image=({'digest': d.image.digest, 'ref': str(d.image.ref)} if d.image else None))
                             for d in self.deployments],
             'bootedId': self.booted_id,
             'cachedUpdate': self.cached_update,

@@ -31,12 +31,14 @@ describe('start at login', () => {
 
   it('the packaged system entry starts the app hidden, and the toggle understands it', async () => {
     const packaged = readFileSync(new URL('../../../build/autostart/vespera-updates.desktop', import.meta.url), 'utf8');
-    expect(packaged).toMatch(/^Exec=vespera-updates --hidden$/m);
+    // The packaged app lives in /opt/Vespera Updates: the path is quoted, or the session would split it.
+    expect(packaged).toMatch(/^Exec="\/opt\/Vespera Updates\/vespera-updates" --hidden$/m);
     mkdirSync(paths.system[0] ?? '', { recursive: true });
     writeFileSync(join(paths.system[0] ?? '', DESKTOP_FILE), packaged);
     expect(await isAutostartEnabled(paths)).toBe(true);
-    await setAutostart(false, 'vespera-updates', paths);
+    await setAutostart(false, '/opt/Vespera Updates/vespera-updates', paths);
     expect(await isAutostartEnabled(paths)).toBe(false);
+    expect(readFileSync(join(paths.user, DESKTOP_FILE), 'utf8')).toMatch(/^Exec="\/opt\/Vespera Updates\/vespera-updates" --hidden$/m);
   });
 
   it('writes its own entry, started hidden, where the system has none', async () => {

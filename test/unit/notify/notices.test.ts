@@ -31,6 +31,15 @@ describe('the notices', () => {
     expect(content.buttons.filter((b) => b.key !== 'default').map((b) => b.label)).toEqual(['Details']);
   });
 
+  it('names the headline package changes in one line when they are known', () => {
+    const withChanges: Notice = { ...READY, changes: 'kernel 6.17.8 → 6.17.9, NVIDIA 580.95.05 → 580.105.08, 20 more' };
+    expect(noticeNotification(withChanges, PLAIN_WITH_BUTTONS).content.body).toContain('Changes: kernel 6.17.8 → 6.17.9, NVIDIA 580.95.05 → 580.105.08, 20 more.\n');
+    expect(noticeNotification(READY, PLAIN_WITH_BUTTONS).content.body).not.toContain('Changes:');
+    // Outside text stays on one line and cannot break out of the markup.
+    const hostile: Notice = { ...READY, changes: 'kernel <b>1</b>\nRestart now!' };
+    expect(noticeNotification(hostile, FULL).content.body).toContain('Changes: kernel &lt;b&gt;1&lt;/b&gt; Restart now!.');
+  });
+
   it('tells people where to go when the server cannot show buttons', () => {
     expect(noticeNotification(READY, NO_BUTTONS).content.body).toContain('Open Vespera Updates and choose Restart now');
     expect(noticeNotification(FAILED, NO_BUTTONS).content.body).toContain('Open Vespera Updates to see what failed');

@@ -107,7 +107,8 @@ describe('planning choices', () => {
   it('refuses to keep an insecureAcceptAnything default, which ostree-image-signed: refuses', () => {
     const error = planError(host(corpusText('fedora-default.json')), request({ default: 'keep' }));
     expect(error.code).toBe('plan-impossible');
-    expect(error.message).toMatch(/refusing usage.*--default reject/);
+    expect(error.message).toMatch(/refusing usage.*Choose to switch the default to reject\.$/);
+    expect(error.cliHint).toBe('--default reject');
   });
 
   it("keeps Universal Blue's reject default and its rules, adding only the new scopes", () => {
@@ -132,6 +133,28 @@ describe('planning choices', () => {
     expect(plan.diff).toContain('+\t    "ghcr.io/acme/vespera": [');
   });
 
+  it('covers only the image this host runs with the image scope, and says its variants are not covered', () => {
+    const state = host(corpusText('fedora-default.json'));
+    const plan = planKeyEnforced(state, request({ scope: 'image', image: 'ghcr.io/acme/vespera-nvidia' }));
+    expect(plan.scopes).toEqual(['ghcr.io/acme/vespera-nvidia']);
+    expect(plan.key.name).toBe('acme-vespera.pub');
+    const after = applied(state, plan);
+    const policy = parsePolicyText(after.policyText ?? '', 'after');
+    const registries = mergeRegistriesFiles(after.registriesFiles);
+    expect(explainImage(policy, parseDockerReference('ghcr.io/acme/vespera-nvidia:latest'), registries).imageSigned.outcome).toBe('requires-signature');
+    // A variant is left as it was: accepted unsigned through the catch-all that keeps today's behaviour.
+    expect(explainImage(policy, parseDockerReference('ghcr.io/acme/vespera-dx:latest'), registries).effect).toBe('accept-unsigned');
+    expect(plan.changes.find((c) => c.target.kind === 'registries')?.after).not.toContain('vespera-dx');
+    expect(plan.statements[0]).toMatch(/images of ghcr.io\/acme\/vespera-nvidia \(not its variants ghcr.io\/acme\/vespera, .*ghcr.io\/acme\/vespera-dx-nvidia-open, which stay as they are\) only with a cosign signature/);
+  });
+
+  it('needs to know the image for the image scope, and it must be one of the family', () => {
+    const fedora = host(corpusText('fedora-default.json'));
+    expect(planError(fedora, request({ scope: 'image' })).message).toMatch(/Say which image this computer runs/);
+    expect(planError(fedora, request({ scope: 'image', image: 'ghcr.io/other/os' })).message).toMatch(/not one of the family's images/);
+    expect(planKeyEnforced(fedora, request({ family: ['ghcr.io/acme/vespera'], scope: 'image' })).scopes).toEqual(['ghcr.io/acme/vespera']);
+  });
+
   it('names the key after the family unless told otherwise', () => {
     expect(defaultKeyName(FAMILY)).toBe('acme-vespera.pub');
     expect(defaultKeyName(['127.0.0.1:5000/acme/vespera-nvidia'])).toBe('acme-vespera-nvidia.pub');
@@ -146,7 +169,8 @@ describe('what a plan refuses to do', () => {
     const mine = corpusText('fedora-default.json').replace('"docker-daemon":', '"docker": {"ghcr.io/acme/vespera": [{"type": "insecureAcceptAnything"}]},\n            "docker-daemon":');
     const error = planError(host(mine), request());
     expect(error.code).toBe('plan-conflict');
-    expect(error.message).toMatch(/already has a rule for "ghcr.io\/acme\/vespera" \(line \d+\).*--replace/);
+    expect(error.message).toMatch(/already has a rule for "ghcr.io\/acme\/vespera" \(line \d+\).*allow replacing it/);
+    expect(error.cliHint).toBe('--replace');
     const plan = planKeyEnforced(host(mine), request({ replace: true }));
     expect(plan.replaced).toEqual(['ghcr.io/acme/vespera']);
     expect(plan.statements.join('\n')).toMatch(/replaced \(the backup keeps them\)/);
@@ -189,6 +213,26 @@ describe('what a plan refuses to do', () => {
     ['a key name that escapes the folder', { keyName: '../../shadow' }, /not a usable key file name/],
   ])('refuses %s', (_what, overrides, message) => {
     expect(() => planKeyEnforced(fedora, request(overrides))).toThrow(message);
+  });
+
+  it.each([
+    [
+      "another publisher's keys for the namespace (Universal Blue's)",
+      corpusText('ublue-os-signing.json'),
+      ['ghcr.io/ublue-os/bluefin'],
+      /images of "ghcr.io\/ublue-os\/bluefin" would be governed by .*instead of the docker scope "ghcr.io\/ublue-os" \(a cosign \(sigstore\) signature by one of the keys \/etc\/pki\/containers\/ublue-os.pub/,
+    ],
+    [
+      'a reject default without a docker catch-all',
+      '{"default": [{"type": "reject"}], "transports": {"docker-daemon": {"": [{"type": "insecureAcceptAnything"}]}}}',
+      FAMILY,
+      /images of "ghcr.io\/acme\/vespera" would be governed by .* instead of the global default \(reject \(reject\)\)/,
+    ],
+  ])('refuses a rule that would win over a stricter one: %s', (_what, policy, family, message) => {
+    const error = planError(host(policy, [{ name: 'ublue-os.yaml', text: 'docker:\n  ghcr.io/ublue-os:\n    use-sigstore-attachments: true\n' }]), request({ family }));
+    expect(error.code).toBe('plan-conflict');
+    expect(error.message).toMatch(/^The new rule would let through images your policy refuses today: /);
+    expect(error.message).toMatch(message);
   });
 
   it("refuses to build on an invalid policy, such as the seed document's", () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeCertificate, hasCodeSigningUsage, parseCertificate } from '../../../main/trust/certificate.ts';
-import { githubActionsIdentity } from '../../world/sigstore/fulcio.ts';
+import { githubActionsIdentity, runOfCommit } from '../../world/sigstore/fulcio.ts';
 import { VECTORS_DIR } from '../../support/sigstore-vectors.ts';
 import { TestSigstore } from '../../world/sigstore/signer.ts';
 
@@ -17,6 +17,7 @@ describe('what a signing certificate says about the signer', () => {
     expect(identity.issuer).toBe('https://token.actions.githubusercontent.com');
     expect(identity.sourceRepository).toBe('https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon');
     expect(identity.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(identity.runInvocationUri).toMatch(/^https:\/\/github\.com\/sigstore-conformance\/extremely-dangerous-public-oidc-beacon\/actions\/runs\/\d+\/attempts\/\d+$/);
     expect(identity.notAfter.getTime() - identity.notBefore.getTime()).toBe(10 * 60_000);
     expect(hasCodeSigningUsage(cert)).toBe(true);
   });
@@ -34,6 +35,8 @@ describe('what a signing certificate says about the signer', () => {
       buildConfigUri: identity.subject,
     });
     expect(described.extensions.githubWorkflowRepository).toBe('acme/vespera');
+    // Like Fulcio: the run that signed, from the token's run_id and run_attempt.
+    expect(described.runInvocationUri).toBe(`https://github.com/acme/vespera/actions/runs/${runOfCommit('f'.repeat(40)).id}/attempts/1`);
     expect(hasCodeSigningUsage(parseCertificate(signer.fulcio.issue(identity, new Date(), { withoutCodeSigning: true }).der))).toBe(false);
   });
 

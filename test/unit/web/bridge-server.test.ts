@@ -44,6 +44,19 @@ async function invoke(body: unknown, headers = auth()): Promise<Response> {
   return await fetch(`${bridge.origin}/api/invoke`, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
+/** The event stream's lines, read until one holds `text`; the stream is then let go. */
+async function linesUntil(response: Response, text: string): Promise<unknown[]> {
+  const reader = response.body?.getReader();
+  let read = '';
+  while (reader && !read.includes(text)) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    read += Buffer.from(chunk.value).toString();
+  }
+  await reader?.cancel();
+  return read.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+}
+
 describe('the web bridge', () => {
   it('serves the renderer with the CSP and a token-bearing URL', async () => {
     expect(bridge.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{32}$/);
@@ -98,15 +111,34 @@ describe('the web bridge', () => {
 
   it('streams events to the page', async () => {
     const response = await fetch(`${bridge.origin}/api/events`, { headers: auth() });
-    const reader = response.body?.getReader();
     backend.emit('navigate', { view: 'details' });
-    let text = '';
-    while (reader && !text.includes('details')) {
-      const chunk = await reader.read();
-      if (chunk.done) break;
-      text += Buffer.from(chunk.value).toString();
-    }
-    expect(text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)).toContainEqual({ event: 'navigate', payload: { view: 'details' } });
-    await reader?.cancel();
+    expect(await linesUntil(response, 'details')).toContainEqual({ event: 'navigate', payload: { view: 'details' } });
+  });
+
+  it('serves a restarted app as a new instance: open streams end, the next names it, and it answers', async () => {
+    const readAll = async (response: Response): Promise<unknown[]> =>
+      (await response.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+    const before = await fetch(`${bridge.origin}/api/events`, { headers: auth() });
+    const restarted = new RecordingBackend();
+    const ended = readAll(before);
+    // The stream is open and has named its instance before the app is replaced.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    bridge.serve(restarted);
+    const [hello, ...rest] = await ended;
+    expect(hello).toEqual({ instance: expect.stringMatching(/^[\w-]{12}$/) as unknown });
+    expect(rest).toEqual([]);
+
+    const after = await fetch(`${bridge.origin}/api/events`, { headers: auth() });
+    backend.emit('navigate', { view: 'doctor' });
+    restarted.emit('navigate', { view: 'status' });
+    const lines = await linesUntil(after, 'status');
+    expect(lines[0]).toEqual({ instance: expect.stringMatching(/^[\w-]{12}$/) as unknown });
+    expect(lines[0]).not.toEqual(hello);
+    // Only the running app speaks: the replaced one's events no longer reach the page.
+    expect(lines.slice(1)).toEqual([{ event: 'navigate', payload: { view: 'status' } }]);
+
+    await invoke({ command: 'doctor.run', input: null });
+    expect(restarted.calls.at(-1)).toEqual({ command: 'doctor.run', input: null });
+    expect(backend.calls.some((c) => c.command === 'doctor.run')).toBe(false);
   });
 });

@@ -47,6 +47,19 @@ export interface FulcioIdentity {
   readonly extensions: Readonly<Record<number, string>>;
 }
 
+/**
+ * The workflow run that signs: GitHub's run id and attempt. Without one, a run id is derived from the
+ * commit, so each build has its own run as on GitHub.
+ */
+export interface WorkflowRun {
+  readonly id: string;
+  readonly attempt: number;
+}
+
+export function runOfCommit(commit: string): WorkflowRun {
+  return { id: String(10_000_000_000 + (Number.parseInt(commit.slice(0, 8), 16) % 9_000_000_000)), attempt: 1 };
+}
+
 /** The identity GitHub Actions gets from Fulcio for a workflow run. */
 export function githubActionsIdentity(options: {
   repository: string;
@@ -54,8 +67,10 @@ export function githubActionsIdentity(options: {
   ref: string;
   issuer: string;
   commit: string;
+  run?: WorkflowRun;
 }): FulcioIdentity {
   const { repository, workflow, ref, issuer, commit } = options;
+  const run = options.run ?? runOfCommit(commit);
   const subject = `${repository}/${workflow}@${ref}`;
   const ownerRepo = repository.replace(/^https:\/\/github\.com\//, '');
   const owner = ownerRepo.split('/')[0] ?? '';
@@ -82,7 +97,8 @@ export function githubActionsIdentity(options: {
       18: subject,
       19: commit,
       20: 'push',
-      21: `${repository}/actions/runs/1/attempts/1`,
+      // Fulcio builds the Run Invocation URI from the token's server URL, repository, run_id and run_attempt.
+      21: `${repository}/actions/runs/${run.id}/attempts/${run.attempt}`,
       22: 'public',
     },
   };
