@@ -37,6 +37,11 @@ export interface SignatureView {
   readonly transparencyLog?: { readonly logIndex: number; readonly integratedTime: string };
   /** False when only a cosign 3 bundle exists, which rpm-ostree/containers-image cannot see. */
   readonly visibleToOs?: boolean;
+  /**
+   * Present when verified: whether anything signed ties the digest to this repository (one identity
+   * often signs every variant), and what: "the signature names …", or why nothing does.
+   */
+  readonly binding?: { readonly bound: boolean; readonly description: string };
   /** Present when failed or unchecked: a stable code and a plain-words message that says what to do. */
   readonly failure?: { readonly code: string; readonly message: string };
   readonly checkedAt?: string;

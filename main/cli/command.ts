@@ -2,6 +2,7 @@
 // output that survives BigInt, and turning a CodedError into one clear line and an exit code.
 
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { displayJson, displayText } from '../shared/display-text.ts';
 import { CodedError, describeError } from '../shared/errors.ts';
 
 /** Exit codes every command uses; commands document any extra ones in their help. */
@@ -31,7 +32,43 @@ export class UsageError extends CodedError<'usage'> {
 }
 
 export function processIO(): CommandIO {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, interactive: Boolean(process.stdout.isTTY) };
+  return terminalSafe({ stdout: process.stdout, stderr: process.stderr, env: process.env, interactive: Boolean(process.stdout.isTTY) });
+}
+
+const RAW_WRITE = Symbol('write without making the text safe');
+type SafeStream = NodeJS.WritableStream & { [RAW_WRITE]?: (text: string) => void };
+
+/**
+ * The streams with every text write made safe for a terminal (displayText): registry-controlled text
+ * in any message cannot move the cursor, clear a line or recolour a refusal into "Verified".
+ */
+export function terminalSafe(io: CommandIO): CommandIO {
+  return { ...io, stdout: safeStream(io.stdout), stderr: safeStream(io.stderr) };
+}
+
+function safeStream(stream: SafeStream): SafeStream {
+  if (stream[RAW_WRITE]) return stream;
+  const raw = (text: string): void => {
+    stream.write(text);
+  };
+  return new Proxy(stream, {
+    get(target, key) {
+      if (key === RAW_WRITE) return raw;
+      if (key === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? displayText(chunk) : chunk, ...rest);
+      }
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The app's own terminal controls (the progress bar's carriage return and line clear). */
+export function writeControl(stream: NodeJS.WritableStream, sequence: '\r\x1b[2K'): void {
+  const raw = (stream as SafeStream)[RAW_WRITE];
+  if (raw) raw(sequence);
+  else stream.write(sequence);
 }
 
 /** parseArgs with strict checking; mistakes become a UsageError naming the command. */
@@ -70,11 +107,12 @@ function argumentProblem(error: unknown, options: ParseArgsOptionsConfig): strin
 
 /** JSON with BigInt as numbers (D-Bus `t` values) and a trailing newline. */
 export function writeJson(io: CommandIO, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2)}\n`);
+  io.stdout.write(`${displayJson(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2))}\n`);
 }
 
 /** Runs a command: --help, usage errors (exit 2), coded failures as one line (exit 1). */
-export async function runCommand(command: Command, argv: string[], io: CommandIO): Promise<number> {
+export async function runCommand(command: Command, argv: string[], unsafeIO: CommandIO): Promise<number> {
+  const io = terminalSafe(unsafeIO);
   if (argv.includes('--help') || argv.includes('-h')) {
     io.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
     return EXIT.ok;

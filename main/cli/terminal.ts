@@ -4,7 +4,8 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { ProgressEvent } from '../../preload/contract.ts';
 import { openSession, type FlowSession } from '../flows/session.ts';
-import { writeJson, type CommandIO } from './command.ts';
+import { inlineText } from '../shared/display-text.ts';
+import { writeControl, writeJson, type CommandIO } from './command.ts';
 
 /** Exit codes of the flow commands beyond 0/1/2 (listed in each command's help). */
 export const FLOW_EXIT = { attention: 3, declined: 4, blocked: 5 } as const;
@@ -18,7 +19,8 @@ export function progressPrinter(io: CommandIO, quiet: boolean): (event: Progress
       const width = 24;
       const filled = event.percent === undefined ? 0 : Math.round((event.percent / 100) * width);
       const bar = event.percent === undefined ? '' : `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${String(event.percent).padStart(3)}% `;
-      io.stderr.write(`\r\x1b[2K${bar}${text.slice(0, 100)}`);
+      writeControl(io.stderr, '\r\x1b[2K');
+      io.stderr.write(`${bar}${inlineText(text).slice(0, 100)}`);
     } else if (text !== last) {
       io.stderr.write(`${text}\n`);
     }
@@ -28,7 +30,7 @@ export function progressPrinter(io: CommandIO, quiet: boolean): (event: Progress
 
 /** Ends a progress line on a terminal so the next output starts on its own line. */
 export function endProgress(io: CommandIO, quiet: boolean): void {
-  if (!quiet && io.interactive) io.stderr.write('\r\x1b[2K');
+  if (!quiet && io.interactive) writeControl(io.stderr, '\r\x1b[2K');
 }
 
 /** One line reader for the whole run, so answers typed ahead reach the questions that follow. */

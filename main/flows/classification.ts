@@ -27,6 +27,8 @@ export interface SnapshotFacts {
   /** Runs an interruption left unfinished, in words; the next run that changes the host resolves them. */
   readonly unfinishedRuns?: readonly string[];
   readonly operation?: { title: string; percent?: number; message?: string } | undefined;
+  /** Notices about the followed tag (moved back to an older build, stopped moving) and unbound updates. */
+  readonly tagNotices?: readonly Notice[];
 }
 
 /**
@@ -246,6 +248,15 @@ export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
   for (const line of facts.unfinishedRuns ?? []) notices.push({ code: 'unfinished-run', severity: 'warning', message: line });
   if (facts.recordProblem) notices.push({ code: 'enforcement-record-damaged', severity: 'critical', message: `Vespera Updates cannot tell whether it enforces this host's updates: ${facts.recordProblem}`, action: 'doctor' });
   if (facts.lastCheck && !facts.lastCheck.ok) notices.push({ code: 'check-failed', severity: 'warning', message: facts.lastCheck.message, action: 'check-now' });
+  for (const notice of facts.tagNotices ?? []) {
+    notices.push(notice);
+    // A tag moved back to an older build is evidence against the registry, not a quiet detail.
+    if (notice.severity === 'critical' && health === 'signed-current') {
+      health = 'needs-attention';
+      headline = 'The image tag moved back to an older build: possible rollback attack';
+      detail = notice.message;
+    }
+  }
 
   if (!actions.includes('check-now')) actions.push('check-now');
   if (host.rollback && !actions.includes('rollback')) actions.push('rollback');

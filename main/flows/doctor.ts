@@ -12,6 +12,7 @@ import { connectionFailure, isCosignTag, isVerified, type VerificationResult } f
 import { readHostEnforcement } from '../policy/host-enforcement.ts';
 import { enforcementOf } from './enforcement.ts';
 import { failureOf, imageOf, type ImageChecks } from './image-checks.ts';
+import { frozenTagNotice, judgeOffer } from './update-order.ts';
 import type { PartialSession } from './session.ts';
 import { AUTOMATIC_POLICY_FIX } from './classification.ts';
 
@@ -70,6 +71,7 @@ export async function runDoctor(session: PartialSession, checks: ImageChecks, op
     const target = image;
     await guard('registry', 'The registry answers', async () => await registryCheck(session, target, options.probeTimeoutMs ?? 5000));
     await guard('signature', 'The image is signed by whom you expect', async () => await signatureChecks(checks, target));
+    await guard('tag-moves', 'The tag still moves', async () => await tagChecks(session, checks, target, state));
   } else {
     results.push(skip('signature', 'The image is signed by whom you expect', 'This host does not follow a registry image, and none was named.'));
   }
@@ -243,6 +245,36 @@ async function signatureChecks(checks: ImageChecks, image: DockerReference): Pro
     default:
       return [fail('signature', title, `${name} does not verify (${result.code}).`, evidence, { text: result.message })];
   }
+}
+
+/** The tag's newest build: not older than updates.max-tag-age, and not older than what runs. */
+async function tagChecks(session: PartialSession, checks: ImageChecks, image: DockerReference, state: HostState | undefined): Promise<DoctorCheck[]> {
+  const title = 'The tag still moves';
+  if (!image.tag) return [skip('tag-moves', title, `${formatDockerReference(image)} is pinned by digest; it is not expected to move.`)];
+  const offer = await checks.resolve(image);
+  const built = offer.created ? offer.created.replace('.000Z', 'Z') : 'an unknown date';
+  const evidence = [`${formatDockerReference(image)} names ${offer.version ?? offer.platformDigest}, built ${built} (${offer.digest})`];
+  const out: DoctorCheck[] = [];
+  const frozen = frozenTagNotice(offer, session.now(), session.config.updates.maxTagAgeMs);
+  out.push(
+    frozen
+      ? fail('tag-moves', title, frozen.message, evidence, {
+          text: 'Check the publisher’s release page or CI: if builds stopped on purpose, raise updates.max-tag-age in the configuration; if not, something holds the tag back.',
+        })
+      : pass('tag-moves', title, `Its newest build was built ${built}, within ${Math.round(session.config.updates.maxTagAgeMs / 86_400_000)} days.`, evidence),
+  );
+  if (state?.booted) {
+    const verdict = judgeOffer(state, offer);
+    if (verdict.kind === 'older') {
+      out.push(fail('tag-order', 'The tag does not move backwards', verdict.notice.message, evidence, {
+        text: 'Do not update from this tag until it names a newer build again; report it to the publisher. To go back on purpose, use the rollback.',
+        command: 'vespera-updates rollback',
+      }));
+    } else {
+      out.push(pass('tag-order', 'The tag does not move backwards', verdict.kind === 'current' ? 'It names the build this computer runs (or has staged).' : 'It names a newer build than the one running.', evidence));
+    }
+  }
+  return out;
 }
 
 /** Tags of the repository (signature tags left out), for "use one that exists". */

@@ -4,6 +4,7 @@
 
 import type { Deployment } from '../host/index.ts';
 import { familyFor, type Config } from '../shared/config.ts';
+import { inlineText } from '../shared/display-text.ts';
 import { describeError } from '../shared/errors.ts';
 import { formatDockerReference, repositoryName, type DockerReference, type Sha256Digest } from '../shared/image-reference.ts';
 import {
@@ -31,6 +32,8 @@ export interface ResolvedImage {
   readonly platformDigest: Sha256Digest;
   /** The image's version label, when its config was read. */
   readonly version?: string;
+  /** When it was built (the config's `created`, RFC 3339), when its config was read. */
+  readonly created?: string;
 }
 
 /** Who the app expects to have signed an image, and with which keys. */
@@ -107,8 +110,8 @@ export class ImageChecks {
     } else {
       configDigest = top.manifest.config.digest;
     }
-    const version = configDigest ? await this.#versionLabel(image, configDigest) : undefined;
-    return { image, digest: top.digest, platformDigest, ...(version ? { version } : {}) };
+    const facts = configDigest ? await this.#configFacts(image, configDigest) : {};
+    return { image, digest: top.digest, platformDigest, ...facts };
   }
 
   /** Verifies a resolved image (index and platform manifest) against its expected signer. */
@@ -200,15 +203,21 @@ export class ImageChecks {
     return await loading;
   }
 
-  async #versionLabel(image: DockerReference, configDigest: Sha256Digest): Promise<string | undefined> {
+  /** The version label and build date of an image config; registry text, so kept to one safe line. */
+  async #configFacts(image: DockerReference, configDigest: Sha256Digest): Promise<{ version?: string; created?: string }> {
     try {
       const bytes = await this.#trust.registry.getBlob(image, configDigest, 1024 * 1024);
-      const config = JSON.parse(bytes.toString('utf8')) as { config?: { Labels?: Record<string, unknown> } };
+      const config = JSON.parse(bytes.toString('utf8')) as { created?: unknown; config?: { Labels?: Record<string, unknown> } };
       const labels = config.config?.Labels ?? {};
       const version = labels['org.opencontainers.image.version'] ?? labels.version;
-      return typeof version === 'string' && version.length <= 256 ? version : undefined;
+      const createdMs = typeof config.created === 'string' ? Date.parse(config.created) : NaN;
+      const created = Number.isNaN(createdMs) ? undefined : new Date(createdMs).toISOString();
+      return {
+        ...(typeof version === 'string' && version.length <= 256 ? { version: inlineText(version) } : {}),
+        ...(created !== undefined ? { created } : {}),
+      };
     } catch {
-      return undefined;
+      return {};
     }
   }
 }

@@ -77,9 +77,17 @@ export async function openPartialSession(options: SessionOptions = {}, requireHo
     helperSite: config.world ? { world: config.world } : {},
     stateDir: userStateDir(env),
     hostStateDir: hostStateDirOf(config),
-    now: options.now ?? (() => new Date()),
+    now: options.now ?? clockOf(config),
     close: async () => {
       await host?.close();
     },
   };
+}
+
+/** Real time, or in the test world its own date running on from when the session opened. */
+function clockOf(config: Config): () => Date {
+  const start = config.world?.clock === undefined ? NaN : Date.parse(config.world.clock);
+  if (Number.isNaN(start)) return () => new Date();
+  const offset = start - Date.now();
+  return () => new Date(Date.now() + offset);
 }

@@ -15,6 +15,7 @@ import type {
   View,
 } from '../../preload/contract.ts';
 import { UpdateNotifier } from '../notify/update-notifier.ts';
+import { displayValue } from '../shared/display-text.ts';
 import { describeError } from '../shared/errors.ts';
 import { isSha256Digest } from '../shared/image-reference.ts';
 import { readAppState, writeAppState } from './app-state.ts';
@@ -44,6 +45,8 @@ export interface UiBackendOptions {
   /** First update check after start, then every `checkEveryMs` (defaults 20 s and 6 h). */
   readonly firstCheckAfterMs?: number;
   readonly checkEveryMs?: number;
+  /** How often the trust root is reloaded (default: the configuration's trust.refresh-every). */
+  readonly trustRefreshEveryMs?: number;
   /** The app shell shows a window (a notification's Details button). */
   readonly showWindow?: (view: View) => void;
   readonly log?: (line: string) => void;
@@ -124,10 +127,22 @@ export class UiBackend implements VesperaApi {
     };
     this.#timers.push(setTimeout(check, this.#options.firstCheckAfterMs ?? 20_000).unref());
     this.#timers.push(setInterval(check, this.#options.checkEveryMs ?? 6 * 3_600_000).unref());
+    // Sigstore rotates its roots: a root loaded at start must not stay for the app's lifetime.
+    const refreshRoot = async (): Promise<void> => {
+      try {
+        if (await this.#session.trust.refreshTrustRoot?.()) {
+          this.#options.log?.('the Sigstore trusted root changed; checking every signature again');
+          await this.#watch.recheckAll();
+        }
+      } catch (error) {
+        this.#options.log?.(`the trusted root could not be reloaded; the one in use stays: ${describeError(error)}`);
+      }
+    };
+    this.#timers.push(setInterval(() => void refreshRoot(), this.#options.trustRefreshEveryMs ?? this.#session.config.trust.refreshEveryMs).unref());
   }
 
   snapshot(): StatusSnapshot {
-    return this.#watch.snapshot();
+    return displayValue(this.#watch.snapshot());
   }
 
   async close(): Promise<void> {
@@ -149,7 +164,9 @@ export class UiBackend implements VesperaApi {
   }
 
   #emit<E extends EventName>(event: E, payload: Events[E]): void {
-    for (const listener of this.#listeners.get(event) ?? []) (listener as (p: Events[E]) => void)(payload);
+    // Registry-controlled text (versions, reasons, signer names) reaches the windows only made safe.
+    const shown = displayValue(payload);
+    for (const listener of this.#listeners.get(event) ?? []) (listener as (p: Events[E]) => void)(shown);
   }
 
   #navigate(view: View): void {
@@ -191,7 +208,7 @@ export class UiBackend implements VesperaApi {
   }
 
   async invoke<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>> {
-    return (await this.#dispatch(command, input as never)) as CommandOutput<C>;
+    return displayValue(await this.#dispatch(command, input as never)) as CommandOutput<C>;
   }
 
   async #dispatch(command: CommandName, input: never): Promise<unknown> {

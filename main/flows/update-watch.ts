@@ -18,6 +18,7 @@ import { withHostRun } from './host-run.ts';
 import { failureOf, imageOf, type Expectation, type ImageChecks, type ResolvedImage } from './image-checks.ts';
 import { followTransaction, type ProgressListener } from './progress.ts';
 import type { FlowSession } from './session.ts';
+import { judgeOffer, offerNotices, unboundNote, type OfferVerdict } from './update-order.ts';
 import { VerdictMemory, verdictKey } from './verdict-memory.ts';
 import { failureText, signatureView, signedBy, verdictOf, type CheckState } from './views.ts';
 
@@ -47,6 +48,10 @@ export class UpdateWatch {
   readonly #snapshotListeners = new Set<(s: StatusSnapshot) => void>();
   readonly #progressListeners = new Set<ProgressListener>();
   readonly #autoStaged = new Set<string>();
+  /** Bumped when every answer is forgotten, so checks started before cannot write stale ones. */
+  #generation = 0;
+  /** What the followed tag names now, and how it compares with the host. */
+  #offer: { resolved: ResolvedImage; verdict: OfferVerdict } | undefined;
   /** Package and source changes of the update, fetched as soon as something is staged. */
   readonly #changes: UpdateChanges;
   #record: { record: HostEnforcement; problem?: string } = { record: NO_ENFORCEMENT };
@@ -83,7 +88,28 @@ export class UpdateWatch {
   async start(): Promise<StatusSnapshot> {
     this.#offHost = this.#session.host.onChange(() => void this.refresh());
     await this.refresh();
+    this.#probeTag();
     return this.snapshot();
+  }
+
+  /**
+   * Looks up what the followed tag names now (registry only), to report a tag that moved back to an
+   * older build or stopped moving. Quiet when the registry cannot be reached: `check` says that.
+   */
+  #probeTag(): void {
+    const image = imageOf(this.#session.host.state.booted);
+    if (!image?.tag) return;
+    const work = this.#checks
+      .resolve(image)
+      .then((resolved) => {
+        this.#offer ??= { resolved, verdict: judgeOffer(this.#session.host.state, resolved) };
+      })
+      .catch((error: unknown) => this.#options.log?.(`watch: the tag could not be looked up: ${describeError(error)}`))
+      .finally(() => {
+        this.#pending.delete(work);
+        this.#publish();
+      });
+    this.#pending.add(work);
   }
 
   close(): void {
@@ -192,16 +218,30 @@ export class UpdateWatch {
     return this.#checkStates.get(key);
   }
 
+  /**
+   * Forgets every signature answer and checks again: the trust root changed, and answers made under
+   * the old one no longer hold. Checks still running under the old root are ignored when they end.
+   */
+  async recheckAll(): Promise<void> {
+    this.#generation++;
+    this.#checkStates.clear();
+    const available = this.#available?.resolved;
+    if (available) this.#startCheck(checkKey(available.image, available.platformDigest), () => this.#checks.checkResolved(available, { fresh: true }), true);
+    await this.refresh();
+  }
+
   #startCheck(key: string, run: () => Promise<Awaited<ReturnType<ImageChecks['checkDeployment']>>>, fresh = false): void {
     const known = this.#checkStates.get(key);
     if (known && !fresh) return;
     this.#checkStates.set(key, { status: 'checking' });
+    const generation = this.#generation;
     const work = run()
       .then(async (result) => {
-        this.#checkStates.set(key, result ? await this.#remembered(key, { status: 'done', result, at: this.#session.now() }) : { status: 'not-applicable', why: 'not a registry image' });
+        const state: CheckState = result ? await this.#remembered(key, { status: 'done', result, at: this.#session.now() }) : { status: 'not-applicable', why: 'not a registry image' };
+        if (generation === this.#generation) this.#checkStates.set(key, state);
       })
       .catch((error: unknown) => {
-        this.#checkStates.set(key, { status: 'done', result: failureOf({ registry: '', repository: key }, error), at: this.#session.now() });
+        if (generation === this.#generation) this.#checkStates.set(key, { status: 'done', result: failureOf({ registry: '', repository: key }, error), at: this.#session.now() });
       })
       .finally(() => {
         this.#pending.delete(work);
@@ -313,7 +353,16 @@ export class UpdateWatch {
         return { ok: false, code: failure.code, message };
       }
       const state = host.state;
-      if (resolved.platformDigest === state.booted?.imageDigest || resolved.platformDigest === state.staged?.imageDigest) {
+      const offer = judgeOffer(state, resolved);
+      this.#offer = { resolved, verdict: offer };
+      if (offer.kind === 'older') {
+        // Never an update, whatever its signature: going back is the rollback wizard's decision.
+        this.#available = undefined;
+        this.#lastCheck = { at: this.#session.now(), ok: true, message: offer.notice.message };
+        this.#publish();
+        return { ok: false, code: 'tag-downgrade', message: `${offer.notice.message}${hostNote(hostProblem)}` };
+      }
+      if (offer.kind === 'current') {
         this.#available = undefined;
         const staged = resolved.platformDigest === state.staged?.imageDigest;
         const message = `${staged ? 'The newest build is already staged for the next restart.' : 'Up to date: this host runs the newest build.'}${hostNote(hostProblem)}`;
@@ -332,7 +381,7 @@ export class UpdateWatch {
       const why = failureText(check) ?? 'it was not checked';
       const message =
         verdict === 'verified'
-          ? `A signed update is available: ${version}.`
+          ? `A signed update is available: ${version}.${unboundNote(check)}`
           : verdict === 'unchecked'
             ? `An update (${version}) is available, but its signature could not be checked, so it will not be installed until it verifies: ${why}`
             : `An update (${version}) is available, but it failed its signature check and will not be installed: ${why}`;
@@ -454,6 +503,8 @@ export class UpdateWatch {
       !available ||
       available.check?.status !== 'done' ||
       !isVerified(available.check.result) ||
+      // Signed, but nothing signed says it is this repository's: a person must decide.
+      available.check.result.binding.kind === 'none' ||
       this.#autoStaged.has(available.platformDigest)
     ) {
       return;
@@ -489,6 +540,7 @@ export class UpdateWatch {
 
   #buildFromHost(): StatusSnapshot {
     const snapshot = buildSnapshot({
+      tagNotices: offerNotices(this.#offer, this.available?.check, this.#session.now(), this.#session.config.updates.maxTagAgeMs),
       host: this.#session.host.state,
       enforcement: this.#enforcement,
       nextEnforcement: this.#nextEnforcement,

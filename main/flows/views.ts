@@ -3,7 +3,7 @@
 
 import type { DeploymentView, EnforcementView, ImageTransport, SignatureView } from '../../preload/contract.ts';
 import type { Deployment } from '../host/index.ts';
-import { verdictOfCode, type VerificationResult } from '../trust/index.ts';
+import { describeBinding, verdictOfCode, type VerificationResult } from '../trust/index.ts';
 import type { Enforcement } from './enforcement.ts';
 import type { Expectation } from './image-checks.ts';
 
@@ -60,6 +60,7 @@ export function signatureView(check: CheckState | undefined, expectation?: Expec
     layout: r.layout,
     ...(r.tlog ? { transparencyLog: { logIndex: r.tlog.logIndex, integratedTime: r.tlog.integratedTime } } : {}),
     visibleToOs: r.visibleToRpmOstree,
+    binding: { bound: r.binding.kind !== 'none', description: describeBinding(r.binding) },
     checkedAt,
   };
 }

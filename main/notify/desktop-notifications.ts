@@ -8,6 +8,7 @@
 
 import dbus from 'dbus-next';
 import { withTimeout } from '../shared/bounded.ts';
+import { withoutControls } from '../shared/display-text.ts';
 import { CodedError, describeError } from '../shared/errors.ts';
 import { Listeners } from './listeners.ts';
 
@@ -225,9 +226,10 @@ export class DesktopNotifications {
       this.#appName,
       replaces,
       content.icon ?? '',
-      content.summary,
-      content.body,
-      buttons.flatMap((b) => [b.key, b.label]),
+      // The last line of defence: nothing that reaches the desktop carries control characters.
+      withoutControls(content.summary),
+      withoutControls(content.body),
+      buttons.flatMap((b) => [b.key, withoutControls(b.label)]),
       hints,
       content.expireTimeoutMs ?? -1,
     ]);

@@ -2,8 +2,11 @@
 // urgency, in one place so the tray, the CLI and the notifications say the same thing.
 // Text that came from outside (versions, signer names, error reasons) is cleaned before it is shown.
 
+import { escapeMarkup, oneLine } from '../shared/display-text.ts';
 import { isSha256Digest, type Sha256Digest } from '../shared/image-reference.ts';
 import type { NotificationButton, NotificationContent, Urgency } from './desktop-notifications.ts';
+
+export { escapeMarkup, oneLine };
 
 /** Something the app wants to tell the person. */
 export type Notice =
@@ -159,26 +162,8 @@ export function shortDigest(digest: string): string {
   return digest.slice(0, 'sha256:'.length + 12);
 }
 
-// Control characters, and bidirectional overrides that could make a name read as something else.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point here
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** Outside text for one line: no control or direction characters, whitespace collapsed, bounded. */
-export function oneLine(text: string, max: number): string {
-  return bound(String(text).replace(UNSAFE, '').replace(/\s+/g, ' ').trim(), max);
-}
-
 /** Like oneLine, for a sentence or two; a missing final full stop is added. */
 function paragraph(text: string, max: number): string {
   const line = oneLine(text, max);
   return line === '' || /[.!?…]$/.test(line) ? line : `${line}.`;
-}
-
-function bound(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
-}
-
-export function escapeMarkup(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }

@@ -56,7 +56,7 @@ function patternsOverlap(a: string, b: string): boolean {
   return a === b;
 }
 
-const SIGNER_FIELDS = ['repository', 'identity', 'identityRegexp', 'issuer', 'key', 'workflowRef'] as const;
+const SIGNER_FIELDS = ['repository', 'identity', 'identityRegexp', 'issuer', 'key', 'workflowRefs'] as const;
 
 /** A user's family may name signers for images the administrator's families leave out, never change theirs. */
 export function checkUserFamily(pinned: Pinned, below: Config, family: FamilySettings, i: number): void {
@@ -65,7 +65,8 @@ export function checkUserFamily(pinned: Pinned, below: Config, family: FamilySet
     if (source?.layer !== 'system') continue;
     const shared = family.images.find((mine) => theirs.images.some((pattern) => patternsOverlap(mine, pattern)));
     if (shared === undefined) continue;
-    if (SIGNER_FIELDS.every((field) => family[field] === theirs[field])) continue;
+    // Ref pins are lists: the same pins in the same order are the same signer.
+    if (SIGNER_FIELDS.every((field) => JSON.stringify(family[field]) === JSON.stringify(theirs[field]))) continue;
     pinned(['families', i], `${shared} overlaps the administrator's family for ${theirs.images.join(', ')} (${describeSource(source)}), whose signer, issuer and key your configuration cannot change`);
   }
 }
@@ -77,6 +78,8 @@ function settingName(key: string): string {
   const names: Record<string, string> = {
     'trust.trusted-root': 'trusted root',
     'trust.tuf-mirror': 'TUF mirror',
+    'trust.refresh-every': 'trusted root refresh',
+    'updates.max-tag-age': 'longest a tag may stand still',
     'updates.automatic-staging': 'automatic staging',
     'reminders.ready-every': 'reminders of a ready update',
     'reminders.failure-every': 'reminders of a failed check',

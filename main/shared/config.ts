@@ -36,8 +36,11 @@ export interface FamilySettings {
   readonly issuer: string;
   /** Publisher's cosign public key (PEM file), for key-enforced mode. */
   readonly key?: string;
-  /** Required workflow ref (`refs/heads/main`, `refs/tags/v*` is not a pattern: exact). */
-  readonly workflowRef?: string;
+  /**
+   * Refs the signing workflow may have run on (`refs/heads/main`, `refs/tags/*`: `*` is any run of
+   * characters). Without any, every ref but a pull request's counts.
+   */
+  readonly workflowRefs?: readonly string[];
 }
 
 /** Packages shown first wherever package changes appear, under one label (`NVIDIA` for its driver packages). */
@@ -53,11 +56,15 @@ export interface Config {
     /** A custom trusted_root.json (private Sigstore, the test world) instead of public-good TUF. */
     readonly trustedRoot?: string;
     readonly tufMirror?: string;
+    /** How often the long-running app reloads the trusted root (Sigstore rotates its keys). */
+    readonly refreshEveryMs: number;
   };
   readonly families: readonly FamilySettings[];
   readonly updates: {
     /** App-enforced mode: stage verified updates (finalization-locked) without asking. */
     readonly automaticStaging: boolean;
+    /** The newest build a tag offers older than this means the tag stopped moving (held back?). */
+    readonly maxTagAgeMs: number;
   };
   readonly reminders: {
     /** At most one "signed update ready" reminder per this many ms for the same update. */
@@ -69,8 +76,11 @@ export interface Config {
     /** Headline packages, in the order they are listed and named in one-line summaries. */
     readonly headline: readonly HeadlineGroup[];
   };
-  /** Present only in the test world and the demo: where its /etc and files live. */
-  readonly world?: { readonly root: string; readonly etcRoot: string };
+  /**
+   * Present only in the test world and the demo: where its /etc and files live, and the world's own
+   * date (the clock then runs on from it), so tests can move time past a limit.
+   */
+  readonly world?: { readonly root: string; readonly etcRoot: string; readonly clock?: string };
   /** The files this configuration was read from, in order. */
   readonly sources: readonly string[];
   /** The same files with their layer: the administrator's (or the file in its place), or the user's. */
@@ -100,9 +110,9 @@ export const DEFAULT_HEADLINE: readonly HeadlineGroup[] = [
 
 export const DEFAULT_CONFIG: Config = {
   registries: [{ host: 'ghcr.io', insecure: false, githubPackages: true }],
-  trust: {},
+  trust: { refreshEveryMs: DAY },
   families: [],
-  updates: { automaticStaging: false },
+  updates: { automaticStaging: false, maxTagAgeMs: 30 * DAY },
   reminders: { readyEveryMs: 3 * DAY, failureEveryMs: DAY },
   changes: { headline: DEFAULT_HEADLINE },
   sources: [],
@@ -159,12 +169,12 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
 /** A file's settings; what it leaves out stays as the layer below has it. */
 export interface ConfigLayer {
   registries?: RegistrySettings[];
-  trust?: { trustedRoot?: string; tufMirror?: string };
+  trust?: { trustedRoot?: string; tufMirror?: string; refreshEveryMs?: number };
   families?: FamilySettings[];
-  updates?: { automaticStaging?: boolean };
+  updates?: { automaticStaging?: boolean; maxTagAgeMs?: number };
   reminders?: { readyEveryMs?: number; failureEveryMs?: number };
   changes?: { headline?: HeadlineGroup[] };
-  world?: { root: string; etcRoot: string };
+  world?: { root: string; etcRoot: string; clock?: string };
   source: string;
   /** `user`: checked against the layers below (may add, never loosen); default `system`. */
   layer?: 'system' | 'user';
@@ -176,9 +186,10 @@ export interface ConfigLayer {
 function settingsOf(layer: ConfigLayer): string[] {
   return [
     ...(layer.registries ?? []).map((r) => settingKey('registries', r.host)),
-    ...Object.keys(layer.trust ?? {}).map((k) => settingKey(k === 'trustedRoot' ? 'trust.trusted-root' : 'trust.tuf-mirror')),
+    ...Object.keys(layer.trust ?? {}).map((k) => ({ trustedRoot: 'trust.trusted-root', tufMirror: 'trust.tuf-mirror', refreshEveryMs: 'trust.refresh-every' })[k] ?? `trust.${k}`),
     ...(layer.families ?? []).map((f) => settingKey('families', f.images.join(','))),
     ...(layer.updates?.automaticStaging !== undefined ? ['updates.automatic-staging'] : []),
+    ...(layer.updates?.maxTagAgeMs !== undefined ? ['updates.max-tag-age'] : []),
     ...(layer.reminders?.readyEveryMs !== undefined ? ['reminders.ready-every'] : []),
     ...(layer.reminders?.failureEveryMs !== undefined ? ['reminders.failure-every'] : []),
     ...(layer.changes?.headline !== undefined ? ['changes.headline'] : []),
@@ -196,7 +207,7 @@ export function mergeConfig(base: Config, layer: ConfigLayer): Config {
   for (const key of settingsOf(layer)) {
     // Registries, families and trust are pinned: a user's setting parseConfigText let through equals the
     // administrator's, which stays its source. Preferences (updates, reminders) are the user's to change.
-    if (user && base.provenance[key]?.layer === 'system' && /^(registries|families|trust)\./.test(key)) continue;
+    if (user && base.provenance[key]?.layer === 'system' && /^(registries|families)\.|^trust\.(trusted-root|tuf-mirror)$/.test(key)) continue;
     const line = layer.lines?.[key];
     provenance[key] = { layer: user ? 'user' : 'system', file: layer.source, ...(line !== undefined ? { line } : {}) };
   }
@@ -312,6 +323,17 @@ class LayerReader {
     return ms;
   }
 
+  /** One string, or a non-empty list of them, each passing `test`. */
+  stringOrList(path: Path, test: { re: RegExp; what: string }): string[] {
+    const node = this.node(path);
+    if (isSeq(node)) {
+      const count = this.list(path);
+      if (count === 0) this.fail(path, 'name at least one');
+      return Array.from({ length: count }, (_, i) => this.string([...path, i], test));
+    }
+    return [this.string(path, test)];
+  }
+
   list(path: Path): number {
     const node = this.node(path);
     if (node === undefined || node === null) return 0;
@@ -324,6 +346,8 @@ const HOST = { re: /^(?:[a-zA-Z0-9.-]+|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/, what: 
 const HTTPS_URL = { re: /^https:\/\/[^\s/]+(\/[^\s]*)?$/, what: 'an https:// URL' };
 const GITHUB_REPO = { re: /^https:\/\/[^\s/]+\/[^\s/]+\/[^\s/]+$/, what: 'a repository URL like https://github.com/OWNER/REPO' };
 const ABSOLUTE = { re: /^\//, what: 'an absolute path' };
+const WORKFLOW_REF = { re: /^refs\/[A-Za-z0-9._*/-]+$/, what: 'a git ref like refs/heads/main, or a pattern like refs/tags/*' };
+const INSTANT = { re: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, what: 'a UTC time like 2026-12-20T00:00:00Z' };
 const IMAGE_PATTERN = { re: /^[a-z0-9.:[\]-]+\/[a-z0-9._/-]+\*?$/, what: 'an image repository like ghcr.io/OWNER/NAME (a trailing * matches any suffix)' };
 
 export interface ParseOptions {
@@ -369,7 +393,7 @@ export function parseConfigText(text: string, source: string, options: ParseOpti
     });
   }
   if (top.has('trust')) {
-    const keys = r.keys(['trust'], ['trusted-root', 'tuf-mirror']);
+    const keys = r.keys(['trust'], ['trusted-root', 'tuf-mirror', 'refresh-every']);
     if (below && keys.has('trusted-root')) {
       // The trusted root decides whose certificates and log entries count: a user's root could vouch for anyone.
       r.pinned(['trust', 'trusted-root'], `only the administrator's configuration (${adminFile(below)}) may replace the trusted root, which decides whose signatures count`);
@@ -377,8 +401,13 @@ export function parseConfigText(text: string, source: string, options: ParseOpti
     layer.trust = {
       ...(keys.has('trusted-root') ? { trustedRoot: r.string(['trust', 'trusted-root'], ABSOLUTE) } : {}),
       ...(keys.has('tuf-mirror') ? { tufMirror: r.string(['trust', 'tuf-mirror'], HTTPS_URL) } : {}),
+      ...(keys.has('refresh-every') ? { refreshEveryMs: r.duration(['trust', 'refresh-every']) } : {}),
     };
-    for (const key of ['trusted-root', 'tuf-mirror']) if (keys.has(key)) record(settingKey(`trust.${key}`), ['trust', key]);
+    for (const key of ['trusted-root', 'tuf-mirror', 'refresh-every']) if (keys.has(key)) record(settingKey(`trust.${key}`), ['trust', key]);
+    // Reloading the root less often than the administrator asked would keep a withdrawn key trusted longer.
+    if (below && layer.trust.refreshEveryMs !== undefined && layer.trust.refreshEveryMs > below.trust.refreshEveryMs) {
+      r.pinned(['trust', 'refresh-every'], `it may only be shorter than the ${Math.round(below.trust.refreshEveryMs / 3_600_000)} hours set below (${describeSource(below.provenance['trust.refresh-every'] ?? { layer: 'built-in' })})`);
+    }
     const mirror = below?.provenance['trust.tuf-mirror'];
     if (below && layer.trust.tufMirror !== undefined && mirror?.layer === 'system' && layer.trust.tufMirror !== below.trust.tufMirror) {
       r.pinned(['trust', 'tuf-mirror'], `the administrator set the TUF mirror in ${describeSource(mirror)}`);
@@ -401,7 +430,7 @@ export function parseConfigText(text: string, source: string, options: ParseOpti
         ...(keys.has('identity') ? { identity: r.string([...path, 'identity']) } : {}),
         ...(keys.has('identity-regexp') ? { identityRegexp: validRegexp(r, [...path, 'identity-regexp']) } : {}),
         ...(keys.has('key') ? { key: r.string([...path, 'key'], ABSOLUTE) } : {}),
-        ...(keys.has('workflow-ref') ? { workflowRef: r.string([...path, 'workflow-ref'], { re: /^refs\/(heads|tags)\/\S+$/, what: 'a git ref like refs/heads/main' }) } : {}),
+        ...(keys.has('workflow-ref') ? { workflowRefs: r.stringOrList([...path, 'workflow-ref'], WORKFLOW_REF) } : {}),
       };
       record(settingKey('families', images.join(',')), path);
       if (below) checkUserFamily((path, problem) => r.pinned(path, problem), below, family, i);
@@ -409,9 +438,19 @@ export function parseConfigText(text: string, source: string, options: ParseOpti
     });
   }
   if (top.has('updates')) {
-    const keys = r.keys(['updates'], ['automatic-staging']);
-    layer.updates = keys.has('automatic-staging') ? { automaticStaging: r.boolean(['updates', 'automatic-staging']) } : {};
+    const keys = r.keys(['updates'], ['automatic-staging', 'max-tag-age']);
+    layer.updates = {
+      ...(keys.has('automatic-staging') ? { automaticStaging: r.boolean(['updates', 'automatic-staging']) } : {}),
+      ...(keys.has('max-tag-age') ? { maxTagAgeMs: r.duration(['updates', 'max-tag-age']) } : {}),
+    };
     if (keys.has('automatic-staging')) record('updates.automatic-staging', ['updates', 'automatic-staging']);
+    if (keys.has('max-tag-age')) {
+      record('updates.max-tag-age', ['updates', 'max-tag-age']);
+      // Noticing a tag held still later than the administrator asked would loosen a check.
+      if (below && (layer.updates.maxTagAgeMs ?? 0) > below.updates.maxTagAgeMs) {
+        r.pinned(['updates', 'max-tag-age'], `it may only be shorter than the ${Math.round(below.updates.maxTagAgeMs / DAY)} days set below (${describeSource(below.provenance['updates.max-tag-age'] ?? { layer: 'built-in' })})`);
+      }
+    }
   }
   if (top.has('reminders')) {
     const keys = r.keys(['reminders'], ['ready-every', 'failure-every']);
@@ -431,8 +470,12 @@ export function parseConfigText(text: string, source: string, options: ParseOpti
   if (top.has('world')) {
     // The world points the app at another /etc and runs the helper without pkexec: test world and demo only.
     if (below) r.pinned(['world'], 'world is only for the test world, in the file VESPERA_UPDATES_CONFIG names; it is never read from your configuration');
-    r.keys(['world'], ['root', 'etc-root']);
-    layer.world = { root: r.string(['world', 'root'], ABSOLUTE), etcRoot: r.string(['world', 'etc-root'], ABSOLUTE) };
+    const keys = r.keys(['world'], ['root', 'etc-root', 'clock']);
+    layer.world = {
+      root: r.string(['world', 'root'], ABSOLUTE),
+      etcRoot: r.string(['world', 'etc-root'], ABSOLUTE),
+      ...(keys.has('clock') ? { clock: r.string(['world', 'clock'], INSTANT) } : {}),
+    };
     record('world', ['world']);
   }
   layer.lines = at;

@@ -3,6 +3,7 @@
 
 import type { Config, FamilySettings, RegistrySettings } from '../shared/config.ts';
 import { GITHUB_ISSUER, familyFor, registrySettings } from '../shared/config.ts';
+import { quoted } from '../shared/display-text.ts';
 import { repositoryName, variantBase, type DockerReference } from '../shared/image-reference.ts';
 import type { CertificateIdentity } from './certificate.ts';
 import { TrustError } from './errors.ts';
@@ -21,8 +22,11 @@ export type IdentityMatcher =
 export interface IdentityPolicy {
   readonly issuer: string;
   readonly identity: IdentityMatcher;
-  /** Exact git ref the workflow must have run on (`refs/heads/main`). */
-  readonly workflowRef?: string;
+  /**
+   * Git refs the workflow may have run on: exact (`refs/heads/main`) or with `*` for any characters
+   * (`refs/tags/*`). Without any, every ref but a pull request's (`refs/pull/N/merge`) counts.
+   */
+  readonly workflowRefs?: readonly string[];
   /**
    * `derived`: guessed from the image name (shown to the user as such); `configured`: from the
    * config file; `explicit`: given on the command line or by the caller.
@@ -37,7 +41,7 @@ export interface IdentityPolicy {
 
 export interface IdentityVerdict {
   readonly ok: boolean;
-  readonly code?: 'identity-mismatch' | 'issuer-mismatch';
+  readonly code?: 'identity-mismatch' | 'issuer-mismatch' | 'ref-not-allowed';
   readonly reason?: string;
 }
 
@@ -49,11 +53,37 @@ export function escapeRegExp(text: string): string {
 /** An anchored RegExp for a user's identity pattern; a pattern that cannot compile is invalid input. */
 export function anchoredRegExp(pattern: string, flags = ''): RegExp {
   try {
+    // Alone first: `x)|(?:.*` compiles inside the wrapper below, where it would close the group early
+    // and match anything; on its own it is the unbalanced pattern it is.
+    new RegExp(pattern, flags);
     // Wrapping in a group keeps alternations (`a|b`) inside the anchors.
     return new RegExp(`^(?:${pattern})$`, flags);
   } catch (error) {
-    throw new TrustError('invalid-input', `"${pattern}" is not a valid regular expression (${(error as Error).message}); fix --certificate-identity-regexp or identity-regexp.`);
+    throw new TrustError('invalid-input', `${quoted(pattern)} is not a valid regular expression (${(error as Error).message}); fix --certificate-identity-regexp or identity-regexp.`);
   }
+}
+
+/** A ref pin (`refs/tags/*`) as a RegExp: `*` is any run of characters, everything else literal. */
+export function refPattern(pin: string): RegExp {
+  return new RegExp(`^${pin.split('*').map(escapeRegExp).join('.*')}$`);
+}
+
+/** Pull-request builds run the proposer's code: never the publisher's release unless pinned. */
+export const PULL_REQUEST_REF = /^refs\/pull\//;
+
+function refAllowed(policy: IdentityPolicy, ref: string): boolean {
+  const pins = policy.workflowRefs ?? [];
+  if (pins.length === 0) return !PULL_REQUEST_REF.test(ref);
+  return pins.some((pin) => refPattern(pin).test(ref));
+}
+
+/** The workflow file and ref a GitHub Actions SAN names: `.github/workflows/build.yml`, `refs/heads/main`. */
+export function workflowOfSan(san: string): { readonly file?: string; readonly ref?: string } {
+  const at = san.lastIndexOf('@');
+  const path = at === -1 ? san : san.slice(0, at);
+  const ref = at === -1 ? undefined : san.slice(at + 1);
+  const marker = path.indexOf('/.github/workflows/');
+  return { ...(marker === -1 ? {} : { file: path.slice(marker + 1) }), ...(ref ? { ref } : {}) };
 }
 
 const WORKFLOW_FILE = '[^/@]+\\.ya?ml';
@@ -98,12 +128,21 @@ export function checkIdentity(policy: IdentityPolicy, cert: CertificateIdentity)
     }
   }
   if (!match) return { ok: false, code: 'identity-mismatch', reason: `it was signed by ${san}, not ${describeIdentity(policy)}` };
-  if (policy.workflowRef !== undefined) {
-    const sanRef = san.slice(san.lastIndexOf('@') + 1);
-    const extRef = cert.sourceRepositoryRef;
-    if (sanRef !== policy.workflowRef || (extRef !== undefined && extRef !== policy.workflowRef)) {
-      return { ok: false, code: 'identity-mismatch', reason: `its workflow ran on ${extRef ?? sanRef}, not ${policy.workflowRef}` };
-    }
+  // The SAN's ref is the signing workflow's; the extension's is the build's. Both must be allowed.
+  const workflow = workflowOfSan(san);
+  const refs = [...new Set([workflow.ref, cert.sourceRepositoryRef].filter((r): r is string => r !== undefined))];
+  const refused = refs.find((ref) => !refAllowed(policy, ref));
+  if (refused !== undefined) {
+    const file = workflow.file ?? san;
+    const pins = policy.workflowRefs ?? [];
+    return {
+      ok: false,
+      code: 'ref-not-allowed',
+      reason:
+        pins.length === 0
+          ? `it was built by ${file} on ${refused}, a pull request, which is not a release of the publisher (pin the refs that are, e.g. workflow-ref: refs/heads/main)`
+          : `it was built by ${file} on ${refused}, not on ${pins.join(' or ')}`,
+    };
   }
   return { ok: true };
 }
@@ -111,7 +150,7 @@ export function checkIdentity(policy: IdentityPolicy, cert: CertificateIdentity)
 export function describeIdentity(policy: IdentityPolicy): string {
   const m = policy.identity;
   const who = m.kind === 'repository' ? `a workflow of ${m.url}` : m.kind === 'exact' ? m.subject : `an identity matching ${m.pattern}`;
-  return policy.workflowRef ? `${who} on ${policy.workflowRef}` : who;
+  return policy.workflowRefs?.length ? `${who} on ${policy.workflowRefs.join(' or ')}` : who;
 }
 
 /**
@@ -144,7 +183,7 @@ export function policyFromFamily(family: FamilySettings): IdentityPolicy | undef
         ? { kind: 'regexp', pattern: family.identityRegexp }
         : undefined;
   if (!identity) return undefined;
-  return { issuer: family.issuer, identity, origin: 'configured', ...(family.workflowRef ? { workflowRef: family.workflowRef } : {}) };
+  return { issuer: family.issuer, identity, origin: 'configured', ...(family.workflowRefs?.length ? { workflowRefs: family.workflowRefs } : {}) };
 }
 
 /** The configured family's identity for an image, else the derived default, else undefined. */

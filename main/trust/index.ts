@@ -27,7 +27,17 @@ export {
 } from './trust-root.ts';
 export { DEFAULT_SIGNED_IDENTITY, signedIdentityMatches, type SignedIdentityRule } from './payload.ts';
 export { parseOciLayoutReference, type ImageSource } from './image-source.ts';
-export { isVerified, type CosignVerifyEntry, type SignerDetails, type VerificationFailure, type VerificationResult, type VerifiedImage } from './result.ts';
+export { RefreshableTrustRoot } from './trust-root.ts';
+export {
+  describeBinding,
+  isVerified,
+  type CosignVerifyEntry,
+  type RepositoryBinding,
+  type SignerDetails,
+  type VerificationFailure,
+  type VerificationResult,
+  type VerifiedImage,
+} from './result.ts';
 export { VerificationCache } from './verification-cache.ts';
 export { createTrustContext, verifyImage, type TrustContext, type VerifyImageRequest } from './verify-image.ts';
 export { verifyArtifactBundle, type BundleVerificationRequest, type BundleVerificationResult } from './verify-bundle.ts';

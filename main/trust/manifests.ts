@@ -137,7 +137,11 @@ function parseDescriptorList(value: unknown, what: string, field: string): Descr
  * Content-Type the registry sent; an index is recognised by its `manifests` list.
  */
 export function parseManifest(data: Uint8Array, contentType: string | undefined, what: string): Manifest {
-  const json = parseJsonObject(data, what);
+  return manifestFromJson(parseJsonObject(data, what), contentType, what);
+}
+
+/** parseManifest for JSON already read (an OCI layout's index.json, read as Go reads it). */
+export function manifestFromJson(json: Json, contentType: string | undefined, what: string): Manifest {
   if (json.schemaVersion !== 2) throw malformed(what, 'schemaVersion is not 2');
   const declared = typeof json.mediaType === 'string' ? json.mediaType : undefined;
   const header = contentType?.split(';')[0]?.trim();

@@ -64,6 +64,8 @@ export function parseSimpleSigningPayload(bytes: Uint8Array): SimpleSigningPaylo
 export interface InTotoStatement {
   readonly predicateType: string;
   readonly subjectDigests: readonly string[];
+  /** Subject names by digest, where the statement gives one (cosign's own statements do not). */
+  readonly subjectNames: ReadonlyMap<string, string>;
 }
 
 /** The DSSE payload of a cosign 3 signature: an in-toto v1 statement; subjects' sha256 digests. */
@@ -79,11 +81,15 @@ export function parseInTotoStatement(payloadType: string, payload: Uint8Array): 
     throw new TrustError('unsupported-format', `${what} names no subject.`);
   }
   const subjectDigests: string[] = [];
+  const subjectNames = new Map<string, string>();
   for (const s of json.subject as unknown[]) {
     const sha = isObject(s) && isObject(s.digest) ? s.digest.sha256 : undefined;
-    if (typeof sha === 'string') subjectDigests.push(`sha256:${sha}`);
+    if (typeof sha !== 'string') continue;
+    subjectDigests.push(`sha256:${sha}`);
+    const name = (s as Json).name;
+    if (typeof name === 'string' && name !== '') subjectNames.set(`sha256:${sha}`, name);
   }
-  return { predicateType: json.predicateType, subjectDigests };
+  return { predicateType: json.predicateType, subjectDigests, subjectNames };
 }
 
 // ---- signedIdentity (containers-policy.json(5)) ----

@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RegistrySettings } from '../shared/config.ts';
 import { LimitError, readBodyLimited } from '../shared/bounded.ts';
+import { quoted } from '../shared/display-text.ts';
 import { describeError } from '../shared/errors.ts';
 import { isSha256Digest, type Sha256Digest } from '../shared/image-reference.ts';
 import { parseAuthChallenge, parseTokenResponse, type AuthChallenge, type IssuedToken } from './auth-challenge.ts';
@@ -72,6 +73,8 @@ export interface RegistryClientOptions {
 const MAX_TOKEN_BYTES = 64 * 1024;
 const MAX_TAGS_BYTES = 4 * 1024 * 1024;
 const MAX_TAG_PAGES = 20;
+/** The distribution spec's tag grammar. */
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const USER_AGENT = 'vespera-updates (+https://github.com/acme/vespera-updates)';
 
 interface SendOptions {
@@ -106,6 +109,8 @@ export class RegistryClient {
   /** Logins in progress, so concurrent requests for one scope share one token request. */
   readonly #logins = new Map<string, Promise<RegistryCredential | undefined>>();
   readonly #basic = new Set<string>();
+  /** The bearer challenge each registry answered with, once a token from it worked. */
+  readonly #realms = new Map<string, AuthChallenge>();
   readonly #content = new Map<Sha256Digest, { bytes: Buffer; mediaType: string }>();
   #contentBytes = 0;
   /** Hosts whose referrers API answered with anything but an index: not asked again. */
@@ -141,8 +146,8 @@ export class RegistryClient {
     if (isSha256Digest(reference)) {
       const cached = this.#cached(reference);
       if (cached) return { digest: reference, mediaType: cached.mediaType, bytes: cached.bytes, manifest: parseManifest(cached.bytes, cached.mediaType, what) };
-    } else if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(reference)) {
-      throw new TrustError('invalid-input', `"${reference}" is not a valid tag; tags are up to 128 letters, digits, "_", "." and "-".`);
+    } else if (!TAG.test(reference)) {
+      throw new TrustError('invalid-input', `${quoted(reference)} is not a valid tag; tags are up to 128 letters, digits, "_", "." and "-".`);
     }
     const answer = await this.#send(ref, `/manifests/${reference}`, { kind: 'manifest', accept, maxBytes: MAX_MANIFEST_BYTES, what });
     if (answer.status === 404) return undefined;
@@ -197,7 +202,8 @@ export class RegistryClient {
       const list = json.tags;
       if (list !== null && list !== undefined) {
         if (!Array.isArray(list)) throw new TrustError('unsupported-format', `the registry's tag list for ${ref.repository} is not a list.`);
-        for (const t of list) if (typeof t === 'string' && t.length <= 128) tags.push(t);
+        // A lying registry may list "tags" no registry could hold (terminal escapes): drop them.
+        for (const t of list) if (typeof t === 'string' && TAG.test(t)) tags.push(t);
       }
       const next = /<([^>]+)>;\s*rel="?next"?/.exec(answer.headers.get('link') ?? '')?.[1];
       if (!next) break;
@@ -264,6 +270,10 @@ export class RegistryClient {
   async #send(ref: RepositoryRef, path: string, options: SendOptions): Promise<Answer> {
     const scope = `repository:${ref.repository}:pull`;
     const url = `${this.#baseUrl(ref.registry)}/v2/${ref.repository}${path}`;
+    // A registry's token server does not change between repositories: once one challenge named it,
+    // ask it first for the next repository and save every request its challenge round trip.
+    const realm = this.#realms.get(ref.registry);
+    if (realm && !(await this.#authorization(ref.registry, scope))) await this.#login(ref, scope, realm, options.what);
     const first = await this.#withRetries(url, ref.registry, scope, options);
     let answer = first.answer;
     if (answer.status === 401) {
@@ -273,14 +283,7 @@ export class RegistryClient {
       // A concurrent request may have logged in since this one was sent: then only retry.
       const current = await this.#authorization(ref.registry, scope);
       if (!current || current === first.authorization) {
-        const challenge = parseAuthChallenge(answer.headers.get('www-authenticate'));
-        const key = `${ref.registry}|${scope}`;
-        let login = this.#logins.get(key);
-        if (!login) {
-          login = this.#authenticate(ref, scope, challenge, options.what).finally(() => this.#logins.delete(key));
-          this.#logins.set(key, login);
-        }
-        credential = await login;
+        credential = await this.#login(ref, scope, parseAuthChallenge(answer.headers.get('www-authenticate')), options.what);
       }
       answer = (await this.#withRetries(url, ref.registry, scope, options)).answer;
       if (answer.status === 401) {
@@ -298,6 +301,17 @@ export class RegistryClient {
     }
     if (answer.status === 404 || answer.status === 200) return answer;
     throw new TrustError('network', `${ref.registry} answered HTTP ${answer.status} for ${options.what}; try again later.`);
+  }
+
+  /** One login per registry and scope at a time: concurrent requests share it. */
+  #login(ref: RepositoryRef, scope: string, challenge: AuthChallenge | undefined, what: string): Promise<RegistryCredential | undefined> {
+    const key = `${ref.registry}|${scope}`;
+    let login = this.#logins.get(key);
+    if (!login) {
+      login = this.#authenticate(ref, scope, challenge, what).finally(() => this.#logins.delete(key));
+      this.#logins.set(key, login);
+    }
+    return login;
   }
 
   /** Gets a token (or arms Basic auth) for `scope`; returns the credential used, if any. */
@@ -318,7 +332,7 @@ export class RegistryClient {
     try {
       realmUrl = new URL(realm);
     } catch {
-      throw new TrustError('registry-auth', `${ref.registry} names an invalid token server ("${realm}"); this registry is misconfigured.`);
+      throw new TrustError('registry-auth', `${ref.registry} names an invalid token server (${quoted(realm)}); this registry is misconfigured.`);
     }
     if (realmUrl.protocol !== 'https:' && !(realmUrl.protocol === 'http:' && this.#plainHttpAllowed(realmUrl.host))) {
       throw new TrustError('registry-auth', `${ref.registry} sends its token requests to ${realmUrl.origin} without TLS; refused so no credential travels in the clear.`);
@@ -348,6 +362,7 @@ export class RegistryClient {
     const token = parseTokenResponse(json);
     if (!token) throw new TrustError('registry-auth', `the token server of ${ref.registry} answered without a usable token; this registry is not supported.`);
     this.#tokens.set(`${ref.registry}|${scope}`, token);
+    this.#realms.set(ref.registry, challenge);
     return credential;
   }
 

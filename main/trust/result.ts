@@ -32,10 +32,25 @@ export type SignerDetails =
       readonly key: string;
     };
 
+/**
+ * What ties a verified digest to the repository it was asked for. One identity often signs every
+ * variant of an image, so the signature alone does not say which repository a digest belongs to.
+ */
+export type RepositoryBinding =
+  /** The legacy payload names the repository (`docker-reference`), checked like containers/image. */
+  | { readonly kind: 'signed-reference'; readonly reference: string }
+  /** The signed in-toto statement names the image. */
+  | { readonly kind: 'statement-name'; readonly name: string }
+  /** The image's own config labels, covered by the signed digest, name the repository. */
+  | { readonly kind: 'labels'; readonly title: string; readonly source?: string; readonly version?: string }
+  /** Nothing signed says which repository this digest belongs to. */
+  | { readonly kind: 'none'; readonly reason: string };
+
 /** One element of `cosign verify --output json`. */
 export interface CosignVerifyEntry {
   readonly critical: {
-    readonly identity: { readonly 'docker-reference': string };
+    /** Absent when the signature names no repository (cosign 3 bundles): none is made up. */
+    readonly identity?: { readonly 'docker-reference': string };
     readonly image: { readonly 'docker-manifest-digest': string };
     readonly type: string;
   };
@@ -62,6 +77,8 @@ export interface VerifiedImage {
   readonly visibleToRpmOstree: boolean;
   /** The repository the signed payload names (legacy layout only). */
   readonly claimedReference?: string;
+  /** What ties the digest to the repository asked for; `none` is said in every verdict. */
+  readonly binding: RepositoryBinding;
   /** Signatures examined before one verified (all found, of both layouts). */
   readonly signaturesFound: number;
   readonly verifiedAt: string;
@@ -100,7 +117,8 @@ export function isVerified(result: VerificationResult): result is VerifiedImage 
 
 /** What `cosign verify` prints per signature, so IMAGE-SIGNING.md's jq lines work on our output. */
 export function cosignEntry(options: {
-  dockerReference: string;
+  /** Only what the signer signed; undefined for statements that name no repository. */
+  dockerReference?: string;
   digest: string;
   optional: Readonly<Record<string, unknown>> | null;
   rekor?: RekorBundle;
@@ -115,12 +133,26 @@ export function cosignEntry(options: {
   }
   return {
     critical: {
-      identity: { 'docker-reference': options.dockerReference },
+      ...(options.dockerReference !== undefined ? { identity: { 'docker-reference': options.dockerReference } } : {}),
       image: { 'docker-manifest-digest': options.digest },
       type: 'cosign container image signature',
     },
     optional,
   };
+}
+
+/** One line on what ties a verified digest to its repository, for every verdict. */
+export function describeBinding(binding: RepositoryBinding): string {
+  switch (binding.kind) {
+    case 'signed-reference':
+      return `the signature names ${binding.reference}`;
+    case 'statement-name':
+      return `the signed statement names ${binding.name}`;
+    case 'labels':
+      return `the image's signed labels name ${binding.title}${binding.source ? ` from ${binding.source}` : ''}${binding.version ? `, version ${binding.version}` : ''}`;
+    case 'none':
+      return `NOT BOUND: ${binding.reason}`;
+  }
 }
 
 /** The first sentence of every failure message, by code; the caller appends the specifics. */
@@ -133,6 +165,12 @@ export function failureMessage(code: TrustFailureCode, subject: string, detail: 
       return `${subject} is not the image that was signed.${d} Do not update to it; someone may have altered it.`;
     case 'identity-mismatch':
       return `${subject} is signed, but not by whom you trust.${d} Do not update to it; if you do trust this signer, name it in the configuration (families) or on the command line.`;
+    case 'ref-not-allowed':
+      return `${subject} is signed by the expected repository, but not by one of its releases.${d} Do not update to it; if that ref does publish releases, pin it in the configuration (workflow-ref) or with --workflow-ref.`;
+    case 'repository-mismatch':
+      return `${subject} is a signed build of another image, not of this repository.${d} Do not update to it; someone may have copied another variant's signed image here.`;
+    case 'ambiguous-reference':
+      return `${subject} can be read as more than one image.${d} Do not use it: containers/image (and so rpm-ostree) may boot a different image than the one checked here. Export the image again with skopeo copy.`;
     case 'issuer-mismatch':
       return `${subject} is signed by an identity from an unexpected login provider.${d} Do not update to it; check --certificate-oidc-issuer or the configured issuer.`;
     case 'untrusted-chain':

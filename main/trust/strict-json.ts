@@ -1,10 +1,18 @@
 // A JSON reader that refuses duplicate object keys, as containers/image's paranoid parser does, so
 // a signed payload can never mean one thing to this app and another to rpm-ostree.
 
-import { TrustError } from './errors.ts';
+import { quoted } from '../shared/display-text.ts';
+import { TrustError, type TrustFailureCode } from './errors.ts';
+
+export interface StrictJsonOptions {
+  /** Keys that are the same after this are repeats too (Go's encoding/json folds case). */
+  readonly sameKey?: (key: string) => string;
+  /** The failure code for a repeated key (default unsupported-format). */
+  readonly repeatCode?: TrustFailureCode;
+}
 
 /** Parses `text` like JSON.parse, but a repeated key anywhere is an error. */
-export function parseStrictJson(text: string, what: string): unknown {
+export function parseStrictJson(text: string, what: string, options: StrictJsonOptions = {}): unknown {
   const value: unknown = (() => {
     try {
       return JSON.parse(text) as unknown;
@@ -22,8 +30,14 @@ export function parseStrictJson(text: string, what: string): unknown {
       while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
       const top = stack[stack.length - 1];
       if (expectKey && top) {
-        const key = JSON.parse(text.slice(i, j + 1)) as string;
-        if (top.has(key)) throw new TrustError('unsupported-format', `${what} repeats the key "${key}"; containers/image refuses such JSON and so does this app.`);
+        const written = JSON.parse(text.slice(i, j + 1)) as string;
+        const key = options.sameKey ? options.sameKey(written) : written;
+        if (top.has(key)) {
+          throw new TrustError(
+            options.repeatCode ?? 'unsupported-format',
+            `${what} repeats the key ${quoted(written)}${options.sameKey ? ' (Go reads keys without regard to case)' : ''}; containers/image would read it differently than this app, so it is refused.`,
+          );
+        }
         top.add(key);
         expectKey = false;
       }

@@ -177,12 +177,40 @@ async function writeAtomically(path: string, bytes: Buffer): Promise<void> {
 export async function trustRootFromConfig(
   trust: { readonly trustedRoot?: string; readonly tufMirror?: string },
   env: NodeJS.ProcessEnv = process.env,
-  options: { offline?: boolean } = {},
+  options: { offline?: boolean; maxAgeMs?: number } = {},
 ): Promise<TrustRoot> {
   if (trust.trustedRoot) return await loadTrustedRootFile(trust.trustedRoot);
   return await loadPublicGoodTrustRoot({
     cacheDir: defaultCacheDir(env),
     ...(trust.tufMirror ? { mirror: trust.tufMirror } : {}),
     ...(options.offline ? { offline: true } : {}),
+    ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
   });
+}
+
+/**
+ * The trust root of a long-running process: loaded once, then reloaded on demand (TUF refresh when
+ * the disk copy is older than `maxAgeMs`, the last good copy when offline; the file again for a
+ * custom root). Sigstore rotates its keys, so a root loaded at start must not stay for the app's life.
+ */
+export class RefreshableTrustRoot {
+  #current: TrustRoot;
+  readonly #load: () => Promise<TrustRoot>;
+
+  constructor(initial: TrustRoot, load: () => Promise<TrustRoot>) {
+    this.#current = initial;
+    this.#load = load;
+  }
+
+  get current(): TrustRoot {
+    return this.#current;
+  }
+
+  /** Loads the root again; the new one when it differs (by content), else undefined. Keeps the old one on failure. */
+  async refresh(): Promise<TrustRoot | undefined> {
+    const next = await this.#load();
+    if (next.id === this.#current.id) return undefined;
+    this.#current = next;
+    return next;
+  }
 }

@@ -1,47 +1,23 @@
 // verifyImage: resolve an image to a digest, find its cosign signatures in both layouts, and verify
 // them against the trust root, the expected signer and the digest; "verified" only without doubt.
 
-import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import type { Config, RegistrySettings } from '../shared/config.ts';
 import { registrySettings } from '../shared/config.ts';
+import { inlineText } from '../shared/display-text.ts';
 import { describeError } from '../shared/errors.ts';
-import {
-  formatDockerReference,
-  parseDockerReference,
-  repositoryName,
-  type DockerReference,
-  type Sha256Digest,
-} from '../shared/image-reference.ts';
-import { MAX_SIGNATURE_BYTES, signatureLayers } from './cosign-legacy.ts';
+import { formatDockerReference, parseDockerReference, repositoryName, type DockerReference, type Sha256Digest } from '../shared/image-reference.ts';
 import { CredentialStore } from './credentials.ts';
 import { TrustError, type TrustFailureCode } from './errors.ts';
-import { checkIdentity, deriveIdentity, describeIdentity, type IdentityPolicy } from './identity-policy.ts';
-import { OciLayoutSource, parseOciLayoutReference, registrySource, type ImageSource } from './image-source.ts';
+import { deriveIdentity, type IdentityPolicy } from './identity-policy.ts';
+import { OciLayoutSource, parseOciLayoutReference, registrySource } from './image-source.ts';
 import type { PublicKeyRef } from './keys.ts';
-import { isCosignTag, MEDIA_TYPES, referrersTag, selectPlatform, signatureTag } from './manifests.ts';
-import {
-  COSIGN_SIGN_PREDICATE,
-  DEFAULT_SIGNED_IDENTITY,
-  describeSignedIdentity,
-  parseInTotoStatement,
-  parseSimpleSigningPayload,
-  signedIdentityMatches,
-  type SignedIdentityRule,
-  type SimpleSigningPayload,
-} from './payload.ts';
+import { isCosignTag, selectPlatform, signatureTag } from './manifests.ts';
+import { DEFAULT_SIGNED_IDENTITY, type SignedIdentityRule } from './payload.ts';
 import { RegistryClient } from './registry-client.ts';
-import {
-  cosignEntry,
-  failureMessage,
-  type SignatureAttempt,
-  type SignatureLayout,
-  type SignerDetails,
-  type VerificationFailure,
-  type VerificationResult,
-  type VerifiedImage,
-} from './result.ts';
-import { checkBundle, checkLegacySignature, type CryptoOptions, type CryptoOutcome } from './signature-check.ts';
-import { trustRootFromConfig, type TrustRoot } from './trust-root.ts';
+import { failureMessage, type SignatureAttempt, type VerificationFailure, type VerificationResult, type VerifiedImage } from './result.ts';
+import { bundleCandidates, legacyCandidates, type BaseResult, type Candidate, type Target } from './signature-candidates.ts';
+import type { CryptoOptions } from './signature-check.ts';
+import { RefreshableTrustRoot, trustRootFromConfig, type TrustRoot } from './trust-root.ts';
 import { VerificationCache } from './verification-cache.ts';
 
 export interface VerifyImageRequest {
@@ -72,11 +48,17 @@ export interface VerifyImageRequest {
 
 export interface TrustContext {
   readonly registry: RegistryClient;
+  /** The root in force now; it may change when refreshTrustRoot finds a new one. */
   readonly trustRoot: TrustRoot;
   readonly cache?: VerificationCache;
   /** Per-registry settings (for identities derived from GitHub package names). */
   readonly settingsFor: (host: string) => RegistrySettings;
   readonly now?: () => Date;
+  /**
+   * Reloads the configured trust root; true when it changed, and then every cached verdict (made
+   * under the old root) is dropped. Absent when the root was given explicitly.
+   */
+  readonly refreshTrustRoot?: () => Promise<boolean>;
 }
 
 /** A TrustContext from the app configuration: its registries, credentials files and trust root. */
@@ -86,40 +68,24 @@ export async function createTrustContext(
   overrides: { trustRoot?: TrustRoot; registry?: Partial<ConstructorParameters<typeof RegistryClient>[0]> } = {},
 ): Promise<TrustContext> {
   const settingsFor = (host: string): RegistrySettings => registrySettings(config, host);
+  const registry = new RegistryClient({ settingsFor, credentials: CredentialStore.fromEnvironment(env), ...overrides.registry });
+  const cache = new VerificationCache();
+  if (overrides.trustRoot) return { registry, trustRoot: overrides.trustRoot, cache, settingsFor };
+  const load = (): Promise<TrustRoot> => trustRootFromConfig(config.trust, env, { maxAgeMs: config.trust.refreshEveryMs });
+  const root = new RefreshableTrustRoot(await load(), load);
   return {
-    registry: new RegistryClient({ settingsFor, credentials: CredentialStore.fromEnvironment(env), ...overrides.registry }),
-    trustRoot: overrides.trustRoot ?? (await trustRootFromConfig(config.trust, env)),
-    cache: new VerificationCache(),
+    registry,
+    get trustRoot() {
+      return root.current;
+    },
+    cache,
     settingsFor,
+    refreshTrustRoot: async () => {
+      const changed = (await root.refresh()) !== undefined;
+      if (changed) cache.clear();
+      return changed;
+    },
   };
-}
-
-interface Target {
-  readonly source: ImageSource;
-  readonly signatureSource: ImageSource;
-  /** The tag or digest to resolve in the source. */
-  readonly lookup: string;
-  /** The image as containers/image would name it, for signedIdentity; undefined for unnamed layouts. */
-  readonly intended?: DockerReference;
-  readonly display: string;
-}
-
-interface Candidate {
-  readonly layout: SignatureLayout;
-  readonly where: string;
-  /** Signed digest this candidate was found for. */
-  readonly digest: Sha256Digest;
-  readonly evaluate: () => Promise<Evaluation>;
-}
-
-type Evaluation =
-  | { readonly ok: true; readonly build: (base: BaseResult) => VerifiedImage }
-  | { readonly ok: false; readonly code: TrustFailureCode; readonly reason: string };
-
-interface BaseResult {
-  readonly reference: string;
-  readonly platformDigest?: Sha256Digest;
-  readonly signaturesFound: number;
 }
 
 // The later a check fails, the more it says about the image; the reported failure is the furthest.
@@ -137,10 +103,12 @@ const RANK: Record<TrustFailureCode, number> = {
   'tlog-invalid': 2,
   'identity-mismatch': 3,
   'issuer-mismatch': 3,
+  'ref-not-allowed': 3,
+  'repository-mismatch': 4,
   'digest-mismatch': 4,
+  // Checked before any signature: the image itself cannot be named without doubt.
+  'ambiguous-reference': 5,
 };
-
-const MAX_REFERRERS = 16;
 
 /**
  * Verifies that the image `request.reference` names (or the digest given) carries a valid
@@ -228,7 +196,7 @@ async function verifyTarget(request: VerifyImageRequest, context: TrustContext):
   }
 
   const crypto: CryptoOptions = { trustRoot: context.trustRoot, keys, acceptKeyless: identity !== undefined, now: context.now?.() ?? new Date() };
-  const check = { identity, keys, signedIdentity, target, crypto, context };
+  const check = { identity, keys, signedIdentity, target, crypto, context, ...(platformDigest ? { platformDigest } : {}) };
   const attempts: SignatureAttempt[] = [];
   let found = 0;
   const base = (): BaseResult => ({ reference: target.display, ...(platformDigest ? { platformDigest } : {}), signaturesFound: found });
@@ -272,16 +240,20 @@ async function resolveTarget(request: VerifyImageRequest, context: TrustContext)
   const layout = text !== undefined ? parseOciLayoutReference(text) : undefined;
   if (layout) {
     const source = new OciLayoutSource(layout.dir);
-    const tag = layout.tag ?? (request.digest ? undefined : await source.soleTag());
-    if (!tag && !request.digest) {
-      throw new TrustError('invalid-input', `${text ?? ''} holds several images; name one with oci:${layout.dir}:TAG.`);
+    const tag = layout.tag;
+    let lookup = request.digest ?? tag;
+    if (lookup === undefined) {
+      // No name: the sole image, or entry @N, exactly as containers/image picks it.
+      const entry = await source.entry(layout);
+      if (!entry) throw new TrustError('image-not-found', `${text ?? source.name} has no entry @${layout.entry ?? 0}.`);
+      lookup = entry.digest;
     }
     let intended: DockerReference | undefined;
     if (request.signedReference !== undefined) {
       const repo = parseDockerReference(request.signedReference);
       intended = { registry: repo.registry, repository: repo.repository, ...(tag && !tag.startsWith('sha256:') ? { tag } : {}), ...(request.digest ? { digest: request.digest } : {}) };
     }
-    return { source, signatureSource: source, lookup: request.digest ?? tag ?? '', ...(intended ? { intended } : {}), display: text ?? source.name };
+    return { source, signatureSource: source, lookup, ...(intended ? { intended } : {}), display: text ?? source.name };
   }
   let ref: DockerReference;
   try {
@@ -298,230 +270,6 @@ async function resolveTarget(request: VerifyImageRequest, context: TrustContext)
   return { source, signatureSource, lookup: request.digest ?? ref.digest ?? ref.tag ?? 'latest', intended, display: formatDockerReference(ref.tag || ref.digest ? ref : { ...ref, tag: 'latest' }) };
 }
 
-interface CheckInputs {
-  readonly identity: IdentityPolicy | undefined;
-  readonly keys: readonly PublicKeyRef[];
-  readonly signedIdentity: SignedIdentityRule;
-  readonly target: Target;
-  readonly crypto: CryptoOptions;
-  readonly context: TrustContext;
-}
-
-function attemptError(error: unknown): { ok: false; code: TrustFailureCode; reason: string } {
-  if (error instanceof TrustError) return { ok: false, code: error.code, reason: error.message.replace(/\.$/, '') };
-  return { ok: false, code: 'unsupported-format', reason: `it could not be read (${describeError(error)})` };
-}
-
-async function legacyCandidates(digest: Sha256Digest, check: CheckInputs, attempts: SignatureAttempt[]): Promise<Candidate[]> {
-  const tag = signatureTag(digest);
-  const source = check.target.signatureSource;
-  const fetched = await source.manifest(tag, [MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerManifest]);
-  if (!fetched) return [];
-  if (fetched.manifest.kind !== 'manifest') {
-    attempts.push({ layout: 'legacy', where: tag, code: 'no-signature', reason: `the ${tag} tag holds an index, not cosign signatures` });
-    return [];
-  }
-  const layers = signatureLayers(fetched.manifest);
-  if (layers.length === 0) {
-    attempts.push({ layout: 'legacy', where: tag, code: 'no-signature', reason: `the ${tag} tag holds no cosign signature layer` });
-    return [];
-  }
-  // containers/image looks only in the image's own repository, and refuses Docker-typed signature
-  // manifests (COSIGN_DOCKER_MEDIA_TYPES).
-  const visible = source.kind === 'registry' && source === check.target.source && fetched.mediaType === MEDIA_TYPES.ociManifest;
-  return layers.map((layer, i) => ({
-    layout: 'legacy' as const,
-    where: `layer ${i + 1} of ${tag}`,
-    digest,
-    evaluate: async (): Promise<Evaluation> => {
-      let payload: Buffer;
-      try {
-        payload = await source.blob(layer.digest, MAX_SIGNATURE_BYTES, layer.size);
-      } catch (error) {
-        return attemptError(error);
-      }
-      const outcome = checkLegacySignature({ payload, annotations: layer.annotations }, check.crypto);
-      const identityProblem = checkSigner(outcome, check);
-      if (identityProblem) return identityProblem;
-      if (!outcome.ok) return outcome;
-      let signed: SimpleSigningPayload;
-      try {
-        signed = parseSimpleSigningPayload(payload);
-      } catch (error) {
-        return attemptError(error);
-      }
-      if (signed.manifestDigest !== digest) {
-        return { ok: false, code: 'digest-mismatch', reason: `it signs ${signed.manifestDigest}, a different image` };
-      }
-      const intended = check.target.intended;
-      if (!intended) {
-        return { ok: false, code: 'invalid-input', reason: `it names ${signed.dockerReference}; say which repository the image must be (--reference) to check that` };
-      }
-      if (!signedIdentityMatches(check.signedIdentity, intended, signed.dockerReference)) {
-        return {
-          ok: false,
-          code: 'identity-mismatch',
-          reason: `it was signed for ${signed.dockerReference}, which does not match ${repositoryName(intended)} (${describeSignedIdentity(check.signedIdentity)})`,
-        };
-      }
-      return {
-        ok: true,
-        build: (base) =>
-          verifiedResult(base, outcome, check, {
-            layout: 'legacy',
-            digest,
-            visible,
-            claimedReference: signed.dockerReference,
-            cosign: cosignEntry({
-              dockerReference: signed.dockerReference,
-              digest: signed.manifestDigest,
-              optional: signed.optional,
-              ...(outcome.rekor ? { rekor: outcome.rekor } : {}),
-              ...(outcome.signer.kind === 'keyless' ? { certificate: outcome.signer.certificate } : {}),
-            }),
-          }),
-      };
-    },
-  }));
-}
-
-async function bundleCandidates(digest: Sha256Digest, check: CheckInputs, attempts: SignatureAttempt[]): Promise<Candidate[]> {
-  const source = check.target.signatureSource;
-  let index = await source.referrers(digest);
-  if (!index) {
-    const fallback = await source.manifest(referrersTag(digest), [MEDIA_TYPES.ociIndex]);
-    // Some registries resolve `sha256-<hex>` to the image itself; only an index lists referrers.
-    if (fallback?.manifest.kind === 'index') index = fallback.manifest;
-  }
-  if (!index) return [];
-  const candidates: Candidate[] = [];
-  for (const descriptor of index.manifests.slice(0, MAX_REFERRERS)) {
-    // Fallback indexes written by cosign often lack or misstate artifactType; only the manifest counts.
-    if (descriptor.mediaType !== MEDIA_TYPES.ociManifest) continue;
-    const where = `referrer ${descriptor.digest}`;
-    const referrer = await source.manifest(descriptor.digest, [MEDIA_TYPES.ociManifest]);
-    if (!referrer || referrer.manifest.kind !== 'manifest') continue;
-    const m = referrer.manifest;
-    const layer = m.layers[0];
-    const type = m.artifactType ?? layer?.mediaType;
-    if (type !== MEDIA_TYPES.sigstoreBundleV03 || !layer || layer.mediaType !== MEDIA_TYPES.sigstoreBundleV03) continue;
-    if (m.subject?.digest !== digest) {
-      attempts.push({ layout: 'bundle', where, code: 'digest-mismatch', reason: `the referrer is about ${m.subject?.digest ?? 'no image'}, not ${digest}` });
-      continue;
-    }
-    candidates.push({
-      layout: 'bundle',
-      where,
-      digest,
-      evaluate: async (): Promise<Evaluation> => {
-        let bundle: Bundle;
-        try {
-          const bytes = await source.blob(layer.digest, MAX_SIGNATURE_BYTES, layer.size);
-          let json: unknown;
-          try {
-            json = JSON.parse(bytes.toString('utf8'));
-          } catch {
-            throw new TrustError('unsupported-format', 'the bundle is not JSON');
-          }
-          try {
-            bundle = bundleFromJSON(json);
-          } catch (error) {
-            throw new TrustError('unsupported-format', `the bundle is not a valid Sigstore bundle (${describeError(error)})`);
-          }
-        } catch (error) {
-          return attemptError(error);
-        }
-        if (bundle.content.$case !== 'dsseEnvelope') {
-          return { ok: false, code: 'unsupported-format', reason: 'the bundle signs a message, not an in-toto statement about the image' };
-        }
-        let subjects: readonly string[];
-        try {
-          const statement = parseInTotoStatement(bundle.content.dsseEnvelope.payloadType, bundle.content.dsseEnvelope.payload);
-          if (statement.predicateType !== COSIGN_SIGN_PREDICATE) {
-            return { ok: false, code: 'no-signature', reason: `the bundle is an attestation (${statement.predicateType}), not a signature` };
-          }
-          subjects = statement.subjectDigests;
-        } catch (error) {
-          return attemptError(error);
-        }
-        const outcome = checkBundle(bundle, undefined, check.crypto);
-        const identityProblem = checkSigner(outcome, check);
-        if (identityProblem) return identityProblem;
-        if (!outcome.ok) return outcome;
-        if (!subjects.includes(digest)) return { ok: false, code: 'digest-mismatch', reason: `it signs ${subjects.join(', ')}, a different image` };
-        const named = check.target.intended ? repositoryName(check.target.intended) : source.name;
-        return {
-          ok: true,
-          build: (base) =>
-            verifiedResult(base, outcome, check, {
-              layout: 'bundle',
-              digest,
-              visible: false,
-              cosign: cosignEntry({
-                dockerReference: named,
-                digest,
-                optional: null,
-                ...(outcome.signer.kind === 'keyless' ? { certificate: outcome.signer.certificate } : {}),
-              }),
-            }),
-        };
-      },
-    });
-  }
-  return candidates;
-}
-
-/** After the cryptography: is the signer the one expected? Undefined when it is (or crypto failed). */
-function checkSigner(outcome: CryptoOutcome, check: CheckInputs): Evaluation | undefined {
-  if (!outcome.ok || outcome.signer.kind !== 'keyless' || !check.identity) return undefined;
-  const verdict = checkIdentity(check.identity, outcome.signer.certificate);
-  if (verdict.ok) return undefined;
-  return { ok: false, code: verdict.code ?? 'identity-mismatch', reason: verdict.reason ?? 'the signer is not the expected one' };
-}
-
-function verifiedResult(
-  base: BaseResult,
-  outcome: Extract<CryptoOutcome, { ok: true }>,
-  check: CheckInputs,
-  found: { layout: SignatureLayout; digest: Sha256Digest; visible: boolean; claimedReference?: string; cosign: VerifiedImage['cosign'] },
-): VerifiedImage {
-  let signer: SignerDetails;
-  let policy: VerifiedImage['policy'];
-  if (outcome.signer.kind === 'keyless') {
-    const c = outcome.signer.certificate;
-    signer = {
-      kind: 'keyless',
-      subject: c.subject ?? '',
-      issuer: c.issuer ?? '',
-      ...(c.sourceRepository ? { sourceRepository: c.sourceRepository } : {}),
-      ...(c.sourceRepositoryRef ? { sourceRepositoryRef: c.sourceRepositoryRef } : {}),
-      workflow: c.buildConfigUri ?? c.subject ?? '',
-      ...(c.commit ? { commit: c.commit } : {}),
-      ...(c.runInvocationUri ? { runInvocationUri: c.runInvocationUri } : {}),
-      certificate: { notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString() },
-    };
-    const identity = check.identity as IdentityPolicy;
-    policy = { description: describeIdentity(identity), origin: identity.origin };
-  } else {
-    signer = { kind: 'key', keyId: outcome.signer.key.hint, key: outcome.signer.key.source };
-    policy = { description: `the key ${outcome.signer.key.source}`, origin: 'key' };
-  }
-  return {
-    status: 'verified',
-    ...base,
-    digest: found.digest,
-    layout: found.layout,
-    signer,
-    policy,
-    ...(outcome.tlog ? { tlog: outcome.tlog } : {}),
-    visibleToRpmOstree: found.visible,
-    ...(found.claimedReference !== undefined ? { claimedReference: found.claimedReference } : {}),
-    verifiedAt: (check.context.now?.() ?? new Date()).toISOString(),
-    cached: false,
-    cosign: found.cosign,
-  };
-}
-
 function failure(
   code: TrustFailureCode,
   subject: string,
@@ -529,7 +277,16 @@ function failure(
   attempts: readonly SignatureAttempt[],
   extra: { digest?: Sha256Digest; platformDigest?: Sha256Digest; availableTags?: readonly string[] },
 ): VerificationFailure {
-  const text = detail.trim();
+  // Reasons quote registry-controlled text (media types, tags, names): none of it may steer a terminal.
+  const text = inlineText(detail.trim());
   const sentence = text.charAt(0).toUpperCase() + text.slice(1);
-  return { status: 'failed', code, message: failureMessage(code, subject, sentence), reference: subject, attempts, ...extra };
+  return {
+    status: 'failed',
+    code,
+    message: failureMessage(code, inlineText(subject), sentence),
+    reference: inlineText(subject),
+    attempts: attempts.map((a) => ({ ...a, where: inlineText(a.where), reason: inlineText(a.reason) })),
+    ...extra,
+    ...(extra.availableTags ? { availableTags: extra.availableTags.map(inlineText) } : {}),
+  };
 }

@@ -67,6 +67,12 @@ export function SignatureSummary({ signature, reasonShown = false }: { readonly 
           <dd>{visibility(signature.visibleToOs)}</dd>
         </>
       )}
+      {signature.binding && (
+        <>
+          <dt>Tied to this image</dt>
+          <dd class={signature.binding.bound ? undefined : 'failure-text'}>{signature.binding.description}</dd>
+        </>
+      )}
       {signature.failure && !reasonShown && (
         <>
           <dt>{signature.status === 'unchecked' ? 'Why it was not checked' : 'Why it failed'}</dt>

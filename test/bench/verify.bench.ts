@@ -70,9 +70,33 @@ try {
   const reverify: Array<{ wall: number; cpu: number }> = [];
   for (let i = 0; i < RUNS; i++) reverify.push(await measure(async () => expectVerified(await verifyImage({ ...request, fresh: true }, warmContext))));
 
+  // A second image, in another repository of the same registry: its token server is known from the first.
+  const known = await freshContext();
+  expectVerified(await verifyImage(request, known));
+  known.registry.resetCounters();
+  expectVerified(
+    await verifyImage(
+      { reference: `${tokens.host}/acme/vespera:latest`, identity, signedIdentity: { type: 'exactRepository', dockerRepository: `${world.registry.host}/acme/vespera` } },
+      known,
+    ),
+  );
+  const knownRealm = { ...known.registry.counters };
+  // A cosign 3 image: the bundle referrer, and the config whose labels bind the digest to its repository.
+  known.registry.resetCounters();
+  const bundled = await verifyImage({ reference: `${tokens.host}/acme/vespera:cosign3`, identity }, known);
+  expectVerified(bundled);
+  const bundleCounters = { ...known.registry.counters };
+
   const c = coldCounters as RequestCounters;
   report('verify one image, HTTP requests cold', c.total, 'requests', describeCounters(c));
   report('verify one image, HTTP requests warm', warmCounters.total / RUNS, 'requests', 'the tag is resolved again; the answer comes from the verification cache');
+  report('verify one image of a registry whose token realm is known, HTTP requests', knownRealm.total, 'requests', `${describeCounters(knownRealm)}; the floor is 4, with no challenge round trip`);
+  report(
+    'verify one cosign 3 image (bundle, bound by its labels), HTTP requests',
+    bundleCounters.total,
+    'requests',
+    `${bundleCounters.manifest} manifest (image, .sig probe, referrers index, referrer), ${bundleCounters.blob} blob (bundle, config), ${bundleCounters.referrers} referrers API, ${bundleCounters.token} token`,
+  );
   report('verify one image cold, wall', median(cold.map((m) => m.wall)), 'ms', `median of ${RUNS}, p90 ${percentile(cold.map((m) => m.wall), 90).toFixed(1)} ms; trust root read from disk, no token, no caches`);
   report('verify one image cold, CPU', median(cold.map((m) => m.cpu)), 'ms', `median of ${RUNS}`);
   report('verify one image warm, wall', median(warm.map((m) => m.wall)), 'ms', `median of ${RUNS}; verification cache hit`);

@@ -104,6 +104,15 @@ describe('status view', () => {
     await expectVisible(app.status.action('Switch to a signed image…'));
   });
 
+  it('says what ties a cosign 3 signature to this image, and warns when nothing does', async () => {
+    const unbound = 'NOT BOUND: its signature names no repository and the image has no org.opencontainers.image.title label';
+    const booted = SNAPSHOTS.unverified.deployments[0];
+    if (!booted) throw new Error('the unverified fixture has no booted deployment');
+    const status = { ...SNAPSHOTS.unverified, deployments: [{ ...booted, signature: { ...booted.signature, binding: { bound: false, description: unbound } } }] };
+    const { app } = await openWithFixture(browser, { status });
+    await expectText(app.status.deployment('Running now'), `Tied to this image ${unbound}`);
+  });
+
   it('marks a staged update held until Restart now, and a failed one with its reason', async () => {
     const ready = await openWithFixture(browser, { status: SNAPSHOTS['update-ready'] });
     await expectText(ready.app.status.deployment('Next restart'), 'Held: boots only when you choose Restart now');

@@ -2,6 +2,8 @@
 // code or signal, and what it printed; `vespera-updates` from source inside a test world.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Writable } from 'node:stream';
+import type { CommandIO } from '../../main/cli/command.ts';
 import type { World } from '../world/world.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -62,4 +64,18 @@ export async function runCliJson<T = Record<string, unknown>>(world: World, args
   } catch {
     throw new Error(`vespera-updates ${args.join(' ')} --json printed no JSON (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
   }
+}
+
+/** A CommandIO that keeps what a command prints, for running commands in-process. */
+export function captureIO(env: NodeJS.ProcessEnv = {}, interactive = false): { io: CommandIO; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void): Writable =>
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  return { io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env, interactive }, out: () => out, err: () => err };
 }

@@ -74,6 +74,11 @@ const FORMATS: Record<Variant, { format: ImageFormat; platforms: readonly Platfo
 export const OLD = { version: '42.20261101.0', created: '2026-11-01T04:00:00Z' } as const;
 export const CURRENT = { version: '42.20261115.0', created: '2026-11-15T04:00:00Z' } as const;
 export const NEWER = { version: '42.20261125.0', created: '2026-11-25T04:00:00Z' } as const;
+/**
+ * The world's date (the world config's `world.clock`): the day after the newest build, so the
+ * catalog's builds are as old in every run as when it was written, whenever the tests run.
+ */
+export const WORLD_NOW = '2026-11-26T12:00:00Z';
 /** The vespera-nvidia build tagged `forked`: signed by another repository's workflow. */
 export const FORKED_VERSION = '42.20261124.0';
 /** The vespera-nvidia build tagged `key-only`: signed with the publisher key and nothing else. */

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { startBus, type Bus } from './dbus.ts';
+import { WORLD_NOW } from './catalog.ts';
 import { WorldImages } from './images.ts';
 import { registerTempDir, removeTempDir } from './processes.ts';
 import { RegistryPusher, startRegistry, type RegistryServer } from './registry.ts';
@@ -73,7 +74,7 @@ export class World {
     this.configPath = join(fields.root, 'config.yaml');
     this.config = {
       registries: [{ host: fields.registry.host, insecure: true, 'github-packages': true }],
-      world: { root: fields.root, 'etc-root': fields.etcRoot },
+      world: { root: fields.root, 'etc-root': fields.etcRoot, clock: WORLD_NOW },
     };
   }
 

@@ -17,8 +17,13 @@ Options:
   --stage   stage the update when it verifies
   --json    print the outcome and the host's status as JSON
 
+An update is only ever a newer build than the one running: a tag that names an older build (the
+rollback, an earlier deployment) is reported as a possible rollback attack, with both dates and
+digests, and never offered.
+
 Exit codes: 0 up to date, or a signed update is available/staged; 1 the check could not be made;
-            2 wrong usage; 3 attention: an update failed its signature check, or the host is unverified.
+            2 wrong usage; 3 attention: an update (or the staged one) failed its signature check, or
+            the tag moved back to an older build.
 `;
 
 const APPLY_HELP = `usage: vespera-updates apply [--yes] [--json]
@@ -58,9 +63,9 @@ export const checkCommand: Command = {
       const snapshot = await watch.settle();
       if (json) writeJson(io, { ...outcome, status: snapshot });
       else io.stdout.write(`${outcome.message}\n${snapshot.notices.map((n) => `! ${n.message}\n`).join('')}`);
-      // Evidence that something is wrong (an update, or the staged one, failed its check) is attention;
-      // not being able to check is a failure to do the job; anything else was answered.
-      if (outcome.code === 'update-not-verified' || snapshot.update?.state === 'failed') return FLOW_EXIT.attention;
+      // Evidence that something is wrong (an update, or the staged one, failed its check; the tag moved
+      // back to an older build) is attention; not being able to check is a failure to do the job.
+      if (outcome.code === 'update-not-verified' || outcome.code === 'tag-downgrade' || snapshot.update?.state === 'failed') return FLOW_EXIT.attention;
       return outcome.ok ? EXIT.ok : EXIT.failure;
     });
   },

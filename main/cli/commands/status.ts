@@ -124,7 +124,8 @@ function signatureLine(view: SignatureView): string {
       const s = view.signer;
       const who = !s ? 'unknown' : s.kind === 'key' ? `key ${s.identity}` : `${s.workflow ?? s.identity}${s.sourceRepository ? ` of ${s.sourceRepository}` : ''}${s.commit ? ` at ${s.commit.slice(0, 12)}` : ''}`;
       const log = view.transparencyLog ? `; Rekor entry ${view.transparencyLog.logIndex}` : '';
-      return `signed by ${who}${log}${view.visibleToOs === false ? ' (cosign 3 bundle: invisible to rpm-ostree)' : ''}`;
+      const unbound = view.binding && !view.binding.bound ? `; ${view.binding.description}` : '';
+      return `signed by ${who}${log}${view.visibleToOs === false ? ' (cosign 3 bundle: invisible to rpm-ostree)' : ''}${unbound}`;
     }
     case 'failed':
       return `FAILED (${view.failure?.code ?? ''}): ${view.failure?.message ?? ''}`;

@@ -2,15 +2,16 @@
 // the app's identity rules (repository, anchored identities) and its registries and trust root.
 
 import { GITHUB_ISSUER, loadConfig } from '../../shared/config.ts';
+import { inlineText } from '../../shared/display-text.ts';
 import { parseDockerReference, isSha256Digest } from '../../shared/image-reference.ts';
-import { identityFor, type IdentityPolicy } from '../../trust/identity-policy.ts';
+import { identityFor, workflowOfSan, type IdentityPolicy } from '../../trust/identity-policy.ts';
 import { parseOciLayoutReference } from '../../trust/image-source.ts';
 import { loadPublicKey } from '../../trust/keys.ts';
 import { TrustError, verdictOfCode } from '../../trust/errors.ts';
 import { describeError } from '../../shared/errors.ts';
 import { loadTrustedRootFile } from '../../trust/trust-root.ts';
 import { createTrustContext, verifyImage } from '../../trust/verify-image.ts';
-import type { VerifiedImage } from '../../trust/result.ts';
+import { describeBinding, type VerifiedImage } from '../../trust/result.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
 
 /** verify's own exit code beyond 0/1/2: the signature check failed (evidence, not a missing network). */
@@ -28,7 +29,9 @@ the repository derived from the image name — ghcr.io/OWNER/vespera-nvidia → 
   --certificate-identity ID         exactly this certificate identity (SAN)
   --certificate-identity-regexp RE  a SAN matching RE (the whole SAN; anchored)
   --certificate-oidc-issuer URL     the OIDC issuer (default ${GITHUB_ISSUER})
-  --workflow-ref REF                and the workflow ran on REF (refs/heads/main)
+  --workflow-ref REF                and the workflow ran on REF (refs/heads/main, or refs/tags/* with
+                                    * for any characters); may be repeated. Without it every ref but
+                                    a pull request's (refs/pull/N/merge) counts
   --key PUBKEY                      a publisher key (cosign.pub); may be repeated
 
 Other options:
@@ -46,7 +49,7 @@ const OPTIONS = {
   'certificate-identity': { type: 'string' },
   'certificate-identity-regexp': { type: 'string' },
   'certificate-oidc-issuer': { type: 'string' },
-  'workflow-ref': { type: 'string' },
+  'workflow-ref': { type: 'string', multiple: true },
   key: { type: 'string', multiple: true },
   'trusted-root': { type: 'string' },
   reference: { type: 'string' },
@@ -60,12 +63,12 @@ function explicitIdentity(values: {
   'certificate-identity'?: string | undefined;
   'certificate-identity-regexp'?: string | undefined;
   'certificate-oidc-issuer'?: string | undefined;
-  'workflow-ref'?: string | undefined;
+  'workflow-ref'?: string[] | undefined;
 }): IdentityPolicy | undefined {
   const given = (['repository', 'certificate-identity', 'certificate-identity-regexp'] as const).filter((k) => values[k] !== undefined);
   if (given.length > 1) throw new UsageError(`verify: give only one of --${given.join(', --')}`);
   const issuer = values['certificate-oidc-issuer'] ?? GITHUB_ISSUER;
-  const workflowRef = values['workflow-ref'] ? { workflowRef: values['workflow-ref'] } : {};
+  const workflowRef = workflowRefs(values['workflow-ref']);
   if (values.repository !== undefined) {
     if (!/^https:\/\/[^\s/]+\/[^\s/]+\/[^\s/]+$/.test(values.repository.replace(/\/$/, ''))) {
       throw new UsageError('verify: --repository must be a repository URL like https://github.com/OWNER/REPO');
@@ -81,15 +84,28 @@ function explicitIdentity(values: {
   return undefined;
 }
 
+/** `--workflow-ref` values as the policy's ref pins; each must look like a ref (or a ref pattern). */
+function workflowRefs(values: readonly string[] | undefined): { workflowRefs?: readonly string[] } {
+  if (!values || values.length === 0) return {};
+  for (const ref of values) {
+    if (!/^refs\/[A-Za-z0-9._*/-]+$/.test(ref)) throw new UsageError(`verify: --workflow-ref ${JSON.stringify(ref)} is not a git ref like refs/heads/main or a pattern like refs/tags/*`);
+  }
+  return { workflowRefs: values };
+}
+
 function describe(result: VerifiedImage): string {
-  const lines = [`Verified: ${result.reference}`];
+  const unbound = result.binding.kind === 'none';
+  const lines = [`Verified${unbound ? ' (signature only: nothing binds it to this repository)' : ''}: ${result.reference}`];
   const row = (label: string, value: string): void => {
-    lines.push(`  ${label.padEnd(11)}${value}`);
+    lines.push(`  ${label.padEnd(11)}${inlineText(value)}`);
   };
   row('digest', result.digest);
   if (result.platformDigest && result.platformDigest !== result.digest) row('platform', `${result.platformDigest} (listed in the signed index)`);
   if (result.signer.kind === 'keyless') {
+    const workflow = workflowOfSan(result.signer.subject);
     row('signed by', result.signer.subject);
+    row('workflow', workflow.file ?? result.signer.workflow);
+    row('ref', result.signer.sourceRepositoryRef ?? workflow.ref ?? '(not in the certificate)');
     row('issuer', result.signer.issuer);
     if (result.signer.sourceRepository) row('repository', result.signer.sourceRepository);
     if (result.signer.commit) row('commit', result.signer.commit);
@@ -97,6 +113,7 @@ function describe(result: VerifiedImage): string {
     row('signed by', `the key ${result.signer.key} (${result.signer.keyId})`);
   }
   row('expected', `${result.policy.description}${result.policy.origin === 'derived' ? ' (derived from the image name)' : ''}`);
+  row('bound by', describeBinding(result.binding));
   if (result.tlog) row('logged', `entry ${result.tlog.logIndex} at ${result.tlog.integratedTime}`);
   row(
     'layout',
@@ -106,6 +123,7 @@ function describe(result: VerifiedImage): string {
         : 'legacy .sig — rpm-ostree cannot read it from here'
       : 'cosign 3 bundle — rpm-ostree cannot see this signature; it verifies only here',
   );
+  if (unbound) lines.push(`Warning: the signature covers only the digest; nothing signed says this image belongs to ${result.reference}. Do not update to it unless you know where it came from.`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -147,7 +165,7 @@ export const verifyCommand: Command = {
         identity = identityFor(config, ref);
         const issuer = values['certificate-oidc-issuer'];
         if (identity && issuer) identity = { ...identity, issuer };
-        if (identity && values['workflow-ref']) identity = { ...identity, workflowRef: values['workflow-ref'] };
+        if (identity && values['workflow-ref']) identity = { ...identity, ...workflowRefs(values['workflow-ref']) };
       }
     }
     const result = await verifyImage(

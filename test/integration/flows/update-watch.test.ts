@@ -6,7 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ImageChecks } from '../../../main/flows/image-checks.ts';
 import { openSession, type FlowSession } from '../../../main/flows/session.ts';
 import { UpdateWatch } from '../../../main/flows/update-watch.ts';
-import { CURRENT, FORKED_VERSION, NEWER } from '../../world/catalog.ts';
+import { BUILD_WORKFLOW, CURRENT, FORKED_VERSION, GITHUB_ISSUER, NEWER, SOURCE_REPOSITORY } from '../../world/catalog.ts';
+import { buildImage } from '../../world/oci.ts';
+import { githubActionsIdentity } from '../../world/sigstore/fulcio.ts';
+import { pushBundleReferrer, worldSigstore } from '../../world/sigstore/part.ts';
+import { TestSigstore } from '../../world/sigstore/signer.ts';
 import { startWorld, type World } from '../../world/world.ts';
 import { runCliJson } from '../../support/cli.ts';
 import { hostOf, recordAppEnforced } from '../../support/host.ts';
@@ -99,6 +103,25 @@ describe('the update watch', () => {
     expect(released.deployments.find((d) => d.staged)?.locked).toBe(false);
     await hostOf(w).reboot();
     expect((await hostOf(w).dump()).deployments.find((d) => d.booted)?.version).toBe(NEWER.version);
+  });
+
+  it('in app-enforced mode never stages by itself a signed update that nothing binds to its repository', async () => {
+    const { w, watch } = await watching('pinned-rollback', { appEnforced: true, automaticStaging: true });
+    expect(watch.snapshot().enforcement.mode).toBe('app-enforced');
+    // A newer build signed only with cosign 3, whose image carries no title label: the signature covers
+    // its digest, but nothing signed says it is a vespera-nvidia build.
+    const image = buildImage({ format: 'oci-manifest', platforms: [{ os: 'linux', architecture: 'amd64' }], labels: { 'org.opencontainers.image.version': '42.20261128.0' }, created: '2026-11-28T04:00:00Z', layers: [{ 'usr/lib/os-release': 'VERSION="42.20261128.0"\n' }] });
+    const digest = await w.images.pusher.pushImage(NVIDIA, image, ['latest']);
+    const sigstore = worldSigstore(w);
+    const bundle = sigstore.signer.signBundle(TestSigstore.cosignStatement(digest), { kind: 'keyless', identity: githubActionsIdentity({ repository: SOURCE_REPOSITORY, workflow: BUILD_WORKFLOW, ref: 'refs/heads/main', issuer: GITHUB_ISSUER, commit: 'd'.repeat(40) }), at: new Date('2026-11-28T04:10:00Z') });
+    await pushBundleReferrer(w.images.pusher, NVIDIA, { digest, mediaType: image.top.mediaType, size: image.top.data.length }, bundle);
+
+    const check = await watch.check();
+    expect(check.message).toMatch(/^A signed update is available: 42\.20261128\.0\. But its signature names no repository and the image has no org\.opencontainers\.image\.title label.*; it is not staged automatically\./);
+    await watch.settle();
+    expect(watch.snapshot().notices).toContainEqual(expect.objectContaining({ code: 'update-unbound', severity: 'warning' }));
+    expect(watch.snapshot().update?.signature.binding).toMatchObject({ bound: false });
+    expect((await hostOf(w).dump()).deployments.some((d) => d.staged)).toBe(false);
   });
 
   it('tells an app-enforced host when rpm-ostree stages updates behind its back, and how to stop it', async () => {

@@ -19,10 +19,18 @@ let context: TrustContext;
 let layout: string;
 const identity: IdentityPolicy = { issuer: GITHUB_ISSUER, identity: { kind: 'repository', url: SOURCE_REPOSITORY }, origin: 'explicit' };
 
-function skopeoCopy(source: string, tag: string, all = false): void {
+function skopeoCopy(source: string, tag: string, options: { all?: boolean; preserveDigests?: boolean } = {}): void {
   execFileSync(
     'skopeo',
-    ['copy', '--insecure-policy', '--preserve-digests', '--src-tls-verify=false', ...(all ? ['--all'] : []), `docker://${world.registry.host}/${source}`, `oci:${layout}:${tag}`],
+    [
+      'copy',
+      '--insecure-policy',
+      ...(options.preserveDigests === false ? [] : ['--preserve-digests']),
+      '--src-tls-verify=false',
+      ...(options.all ? ['--all'] : []),
+      `docker://${world.registry.host}/${source}`,
+      `oci:${layout}:${tag}`,
+    ],
     { stdio: 'pipe' },
   );
 }
@@ -33,9 +41,11 @@ beforeAll(async () => {
   layout = join(world.root, 'layout');
   const nvidia = world.images.get('acme/vespera-nvidia', 'latest');
   const sigTag = `${nvidia.digest.replace(':', '-')}.sig`;
-  skopeoCopy('acme/vespera-nvidia:latest', 'latest', true);
+  skopeoCopy('acme/vespera-nvidia:latest', 'latest', { all: true });
   skopeoCopy(`acme/vespera-nvidia:${sigTag}`, sigTag);
-  skopeoCopy('acme/vespera-dx:latest', 'dx');
+  // Converted to OCI: a Docker-typed entry is something containers/image releases disagree on.
+  skopeoCopy('acme/vespera-dx:latest', 'dx', { preserveDigests: false });
+  skopeoCopy('acme/vespera-dx:latest', 'dx-docker');
 }, 60_000);
 afterAll(async () => {
   await world.stop();
@@ -65,6 +75,13 @@ describe('an OCI image layout written by skopeo', () => {
     expect(await verifyImage({ reference: `oci:${layout}:nope`, identity }, context)).toMatchObject({ status: 'failed', code: 'image-not-found' });
     expect(await verifyImage({ reference: `oci:${join(world.root, 'nowhere')}:latest`, identity }, context)).toMatchObject({ status: 'failed', code: 'image-not-found' });
     expect(await verifyImage({ reference: `oci:${layout}`, identity }, context)).toMatchObject({ status: 'failed', code: 'invalid-input' });
+  });
+
+  it('refuses an entry with a Docker media type, which skopeo 1.9 cannot open and newer releases can', async () => {
+    const result = await verifyImage({ reference: `oci:${layout}:dx-docker`, signedReference: `${world.registry.host}/acme/vespera-dx` }, context);
+    expect(result).toMatchObject({ status: 'failed', code: 'ambiguous-reference' });
+    expect(result.status === 'failed' && result.message).toMatch(/Docker-typed entry .* newer containers\/image opens/);
+    expect(() => execFileSync('skopeo', ['inspect', `oci:${layout}:dx-docker`], { stdio: 'pipe' })).toThrow(/no descriptor found/);
   });
 
   it('verifies a cosign 3 bundle stored under the referrers fallback tag', async () => {

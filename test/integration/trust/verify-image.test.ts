@@ -162,7 +162,7 @@ describe('who is expected', () => {
     verified(await verifyImage({ reference: ref('acme/vespera', 'latest'), identity: { issuer, identity: { kind: 'exact', subject }, origin: 'explicit' } }, context));
     verified(await verifyImage({ reference: ref('acme/vespera', 'latest'), identity: { issuer, identity: { kind: 'regexp', pattern: 'https://github\\.com/acme/.+' }, origin: 'explicit' } }, context));
     failedWith(await verifyImage({ reference: ref('acme/vespera', 'latest'), identity: { issuer, identity: { kind: 'repository', url: 'https://github.com/acme/other' }, origin: 'explicit' } }, context), 'identity-mismatch');
-    failedWith(await verifyImage({ reference: ref('acme/vespera', 'latest'), identity: { issuer, identity: { kind: 'repository', url: 'https://github.com/acme/vespera' }, origin: 'explicit', workflowRef: 'refs/tags/v42' } }, context), 'identity-mismatch');
+    failedWith(await verifyImage({ reference: ref('acme/vespera', 'latest'), identity: { issuer, identity: { kind: 'repository', url: 'https://github.com/acme/vespera' }, origin: 'explicit', workflowRefs: ['refs/tags/v42'] } }, context), 'ref-not-allowed');
   });
 
   it('asks for an identity when none can be derived', async () => {
@@ -188,6 +188,21 @@ describe('requests and the verification cache', () => {
     expect(result.claimedReference).toBe(`${world.registry.host}/acme/vespera-nvidia`);
     // The first request meets the challenge; then a token, the manifest, the .sig manifest, the payload.
     expect(fresh.registry.counters).toMatchObject({ challenges: 1, token: 1, manifest: 2, blob: 1, referrers: 0, total: 5 });
+
+    // Another repository on the same registry: its token server is known now, so no challenge first.
+    fresh.registry.resetCounters();
+    verified(
+      await verifyImage(
+        {
+          reference: `${tokens.host}/acme/vespera:latest`,
+          identity: { issuer: 'https://token.actions.githubusercontent.com', identity: { kind: 'repository', url: 'https://github.com/acme/vespera' }, origin: 'explicit' },
+          signedIdentity: { type: 'exactRepository', dockerRepository: `${world.registry.host}/acme/vespera` },
+        },
+        fresh,
+      ),
+    );
+    expect(fresh.registry.counters).toMatchObject({ challenges: 0, token: 1, manifest: 2, blob: 1, referrers: 0, total: 4 });
+    expect(tokens.tokenRequests.at(-1)?.scopes).toEqual(['repository:acme/vespera:pull']);
   });
 
   it('answers the same question from the cache with one manifest request', async () => {

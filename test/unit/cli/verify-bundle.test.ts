@@ -4,30 +4,15 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCommand, type CommandIO } from '../../../main/cli/command.ts';
+import { runCommand } from '../../../main/cli/command.ts';
 import { verifyBundleCommand } from '../../../main/cli/commands/verify-bundle.ts';
+import { captureIO as captureEnvIO } from '../../support/cli.ts';
 import { ARTIFACT, BEACON_ID, BUNDLE_VECTORS, GHA_ISSUER, VECTORS_DIR } from '../../support/sigstore-vectors.ts';
 
 const V = VECTORS_DIR;
 
-function captureIO(): { io: CommandIO; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  return {
-    io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env: { HOME: '/nonexistent', VESPERA_UPDATES_CONFIG: '/dev/null' }, interactive: false },
-    out: () => out,
-    err: () => err,
-  };
-}
+const captureIO = (): ReturnType<typeof captureEnvIO> => captureEnvIO({ HOME: '/nonexistent', VESPERA_UPDATES_CONFIG: '/dev/null' });
 
 describe('the real Sigstore vectors through verify-bundle (sigstore-conformance protocol)', () => {
   it.each(BUNDLE_VECTORS)('$bundle with $root exits $valid', async (vector) => {

@@ -58,6 +58,7 @@ const verified = (d: Sha256Digest): CheckState => ({
     signer: { kind: 'keyless', subject: 'https://github.com/acme/vespera/.github/workflows/build.yml@refs/heads/main', issuer: 'https://token.actions.githubusercontent.com', sourceRepository: 'https://github.com/acme/vespera', workflow: 'w', certificate: { notBefore: '', notAfter: '' } },
     policy: { description: 'a workflow of https://github.com/acme/vespera', origin: 'derived' },
     visibleToRpmOstree: true,
+    binding: { kind: 'signed-reference', reference: 'ghcr.io/acme/vespera-nvidia' },
     signaturesFound: 1,
     verifiedAt: '2026-11-26T10:00:00Z',
     cached: false,
@@ -125,6 +126,16 @@ describe('the classification of a host', () => {
     const s = buildSnapshot(facts({ host: host({ deployments: [staged, booted, rollback], automaticUpdatePolicy: 'stage' }), enforcement: APP, checks: { s: verified(digest('s')) } }));
     const codes = s.notices.map((n) => n.code);
     expect(codes).toEqual(expect.arrayContaining(['staged-outside-app', 'automatic-policy-stages']));
+  });
+
+  it('turns a tag that moved back to an older build into needs-attention, and keeps a frozen tag a warning', () => {
+    const downgrade = { code: 'tag-downgrade', severity: 'critical' as const, message: 'latest now names an older build', action: 'doctor' as const };
+    const s = buildSnapshot(facts({ checks: { b: verified(digest('b')) }, tagNotices: [downgrade] }));
+    expect(s).toMatchObject({ health: 'needs-attention', headline: 'The image tag moved back to an older build: possible rollback attack', detail: downgrade.message });
+    expect(s.notices).toContainEqual(downgrade);
+    const frozen = buildSnapshot(facts({ checks: { b: verified(digest('b')) }, tagNotices: [{ code: 'tag-frozen', severity: 'warning', message: 'not moved for 31 days' }] }));
+    expect(frozen.health).toBe('signed-current');
+    expect(frozen.notices.map((n) => n.code)).toContain('tag-frozen');
   });
 
   it('says when rpm-ostreed is gone, and when a transaction runs', () => {

@@ -47,11 +47,35 @@ describe('configuration', () => {
     expect(familyFor(config, 'ghcr.io/acme/vespera-dx-nvidia')).toMatchObject({
       repository: 'https://github.com/acme/vespera',
       issuer: GITHUB_ISSUER,
-      workflowRef: 'refs/heads/main',
+      workflowRefs: ['refs/heads/main'],
     });
     expect(familyFor(config, 'ghcr.io/other/vespera')).toBeUndefined();
     expect(config.reminders).toEqual({ readyEveryMs: 2 * 86_400_000, failureEveryMs: 12 * 3_600_000 });
     expect(config.updates.automaticStaging).toBe(true);
+  });
+
+  it('reads ref pins as one ref or a list, the tag age limit, the trust root refresh and the world clock', () => {
+    const text = [
+      'families:',
+      '  - images: [ghcr.io/acme/vespera*]',
+      '    repository: https://github.com/acme/vespera',
+      '    workflow-ref: [refs/heads/main, refs/tags/*]',
+      'updates:',
+      '  max-tag-age: 14d',
+      'trust:',
+      '  refresh-every: 6h',
+      'world:',
+      '  root: /w',
+      '  etc-root: /w/etc',
+      '  clock: 2026-12-20T00:00:00Z',
+      '',
+    ].join('\n');
+    const config = mergeConfig(DEFAULT_CONFIG, parseConfigText(text, 'config.yaml'));
+    expect(familyFor(config, 'ghcr.io/acme/vespera')?.workflowRefs).toEqual(['refs/heads/main', 'refs/tags/*']);
+    expect(config.updates.maxTagAgeMs).toBe(14 * 86_400_000);
+    expect(config.trust.refreshEveryMs).toBe(6 * 3_600_000);
+    expect(config.world).toEqual({ root: '/w', etcRoot: '/w/etc', clock: '2026-12-20T00:00:00Z' });
+    expect(DEFAULT_CONFIG.updates.maxTagAgeMs).toBe(30 * 86_400_000);
   });
 
   it("lets the user's file set preferences and add families, and says which file set what", () => {
@@ -96,13 +120,17 @@ describe('configuration', () => {
 
   it.each([
     ['registries:\n  - host: ghcr io\n', /line 2, column 11: registries\[0\]\.host: "ghcr io" is not a registry host/],
-    ['trust:\n  trusted-roots: /x\n', /line 2, column 3: trust\.trusted-roots: unknown setting \(known here: trusted-root, tuf-mirror\)/],
+    ['trust:\n  trusted-roots: /x\n', /line 2, column 3: trust\.trusted-roots: unknown setting \(known here: trusted-root, tuf-mirror, refresh-every\)/],
     ['families:\n  - images: [ghcr.io/a/b]\n', /families\[0\]: say who signs/],
     ['families:\n  - images: [ghcr.io/a/b]\n    repository: https://github.com/a/b\n    identity: x\n', /give only one of repository, identity, identity-regexp/],
     ['families:\n  - images: [ghcr.io/a/b]\n    identity-regexp: "(("\n', /not a valid regular expression/],
     ['reminders:\n  ready-every: 3 days\n', /not a duration like 3d/],
     ['reminders:\n  ready-every: 10s\n', /at least one minute/],
     ['updates:\n  automatic-staging: yes please\n', /expected true or false/],
+    ['updates:\n  max-tag-age: a month\n', /updates\.max-tag-age: "a month" is not a duration/],
+    ['families:\n  - images: [ghcr.io/a/b]\n    repository: https://github.com/a/b\n    workflow-ref: main\n', /workflow-ref: "main" is not a git ref like refs\/heads\/main/],
+    ['families:\n  - images: [ghcr.io/a/b]\n    repository: https://github.com/a/b\n    workflow-ref: []\n', /workflow-ref: name at least one/],
+    ['world:\n  root: /w\n  etc-root: /w/etc\n  clock: tomorrow\n', /world\.clock: "tomorrow" is not a UTC time/],
     ['a: [1\n', /line \d+, column \d+: not valid YAML/],
     ['trust: {}\ntrust: {}\n', /not valid YAML/],
   ])('refuses %j with the line and what is wrong', (text, message) => {

@@ -66,10 +66,33 @@ describe('who must have signed', () => {
     expect(new RegExp(`^${escapeRegExp('a.b')}$`).test('aXb')).toBe(false);
   });
 
-  it('pins the workflow ref when asked', () => {
-    const policy = byRepository('https://github.com/acme/vespera', { workflowRef: 'refs/heads/main' });
+  it('pins the workflow ref when asked: exact refs and * patterns', () => {
+    const policy = byRepository('https://github.com/acme/vespera', { workflowRefs: ['refs/heads/main', 'refs/tags/*'] });
     expect(checkIdentity(policy, cert('https://github.com/acme/vespera')).ok).toBe(true);
-    expect(checkIdentity(policy, cert('https://github.com/acme/vespera', undefined, 'refs/heads/dev'))).toMatchObject({ ok: false, code: 'identity-mismatch' });
+    expect(checkIdentity(policy, cert('https://github.com/acme/vespera', undefined, 'refs/tags/v42.1')).ok).toBe(true);
+    const dev = checkIdentity(policy, cert('https://github.com/acme/vespera', undefined, 'refs/heads/dev'));
+    expect(dev).toMatchObject({ ok: false, code: 'ref-not-allowed' });
+    expect(dev.reason).toBe('it was built by .github/workflows/build.yml on refs/heads/dev, not on refs/heads/main or refs/tags/*');
+    // The pattern is literal but for *: a dot is a dot.
+    expect(checkIdentity(byRepository('https://github.com/acme/vespera', { workflowRefs: ['refs/heads/v1.0'] }), cert('https://github.com/acme/vespera', undefined, 'refs/heads/v1x0')).ok).toBe(false);
+  });
+
+  it('never counts a pull-request build as a release unless pull refs are pinned', () => {
+    const pr = cert('https://github.com/acme/vespera', '.github/workflows/build.yml', 'refs/pull/7/merge');
+    for (const policy of [byRepository('https://github.com/acme/vespera'), { issuer: GHA, identity: { kind: 'regexp', pattern: '.*' }, origin: 'explicit' } as IdentityPolicy]) {
+      const verdict = checkIdentity(policy, pr);
+      expect(verdict).toMatchObject({ ok: false, code: 'ref-not-allowed' });
+      expect(verdict.reason).toMatch(/built by \.github\/workflows\/build\.yml on refs\/pull\/7\/merge, a pull request/);
+    }
+    // The build's own ref (the extension) counts too, even when the SAN's ref looks like a branch.
+    expect(checkIdentity(byRepository('https://github.com/acme/vespera'), { ...cert('https://github.com/acme/vespera'), sourceRepositoryRef: 'refs/pull/7/merge' })).toMatchObject({ code: 'ref-not-allowed' });
+    expect(checkIdentity(byRepository('https://github.com/acme/vespera', { workflowRefs: ['refs/pull/*'] }), pr).ok).toBe(true);
+  });
+
+  it('compiles an identity regexp on its own first, so it cannot close the anchoring group early', () => {
+    const escape = { issuer: GHA, identity: { kind: 'regexp', pattern: 'x)|(?:.*' }, origin: 'explicit' } as IdentityPolicy;
+    expect(() => checkIdentity(escape, cert('https://github.com/mallory/vespera'))).toThrow(expect.objectContaining({ code: 'invalid-input' }));
+    expect(() => anchoredRegExp('a)|(b')).toThrow(/"a\)\|\(b" is not a valid regular expression/);
   });
 });
 
@@ -100,13 +123,13 @@ describe('the identity derived from a GitHub package name', () => {
   it('prefers a configured family over the derived guess', () => {
     const config = mergeConfig(DEFAULT_CONFIG, {
       source: 'test',
-      families: [{ images: ['ghcr.io/acme/vespera*'], repository: 'https://github.com/acme/os', issuer: GHA, workflowRef: 'refs/heads/main' }],
+      families: [{ images: ['ghcr.io/acme/vespera*'], repository: 'https://github.com/acme/os', issuer: GHA, workflowRefs: ['refs/heads/main'] }],
     });
     expect(identityFor(config, parseDockerReference('ghcr.io/acme/vespera-nvidia'))).toEqual({
       issuer: GHA,
       identity: { kind: 'repository', url: 'https://github.com/acme/os' },
       origin: 'configured',
-      workflowRef: 'refs/heads/main',
+      workflowRefs: ['refs/heads/main'],
     });
     expect(identityFor(config, parseDockerReference('ghcr.io/other/thing'))?.origin).toBe('derived');
   });

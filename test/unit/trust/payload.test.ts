@@ -34,7 +34,9 @@ describe('the simple-signing payload cosign signs', () => {
 describe('the in-toto statement of cosign 3 bundles', () => {
   it('gives the predicate type and subject digests', () => {
     const statement = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ digest: { sha256: 'c'.repeat(64) } }], predicateType: 'https://sigstore.dev/cosign/sign/v1' }));
-    expect(parseInTotoStatement('application/vnd.in-toto+json', statement)).toEqual({ predicateType: 'https://sigstore.dev/cosign/sign/v1', subjectDigests: [DIGEST] });
+    expect(parseInTotoStatement('application/vnd.in-toto+json', statement)).toEqual({ predicateType: 'https://sigstore.dev/cosign/sign/v1', subjectDigests: [DIGEST], subjectNames: new Map() });
+    const named = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'ghcr.io/acme/vespera', digest: { sha256: 'c'.repeat(64) } }], predicateType: 'https://sigstore.dev/cosign/sign/v1' }));
+    expect(parseInTotoStatement('application/vnd.in-toto+json', named).subjectNames.get(DIGEST)).toBe('ghcr.io/acme/vespera');
     expect(() => parseInTotoStatement('text/plain', statement)).toThrow(refused);
     expect(() => parseInTotoStatement('application/vnd.in-toto+json', Buffer.from('{"_type":"x"}'))).toThrow(refused);
   });

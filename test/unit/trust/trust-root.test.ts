@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TrustError } from '../../../main/trust/errors.ts';
-import { bundledPublicGoodRoot, loadPublicGoodTrustRoot, loadTrustedRootFile, parseTrustedRoot } from '../../../main/trust/trust-root.ts';
+import { bundledPublicGoodRoot, loadPublicGoodTrustRoot, loadTrustedRootFile, parseTrustedRoot, RefreshableTrustRoot, type TrustRoot } from '../../../main/trust/trust-root.ts';
 import { PG_ROOT } from '../../support/sigstore-vectors.ts';
 import { TestSigstore } from '../../world/sigstore/signer.ts';
 
@@ -65,5 +67,48 @@ describe('trust roots', () => {
     utimesSync(copy, old, old);
     expect((await loadPublicGoodTrustRoot({ cacheDir, mirror: 'http://127.0.0.1:9', timeoutMs: 5000 })).source).toBe('cache');
     expect((await loadPublicGoodTrustRoot({ cacheDir: join(dir, 'nothing'), mirror: 'http://127.0.0.1:9', timeoutMs: 5000 })).source).toBe('bundled');
+  });
+
+  it('reloads a root for a long-running app: the new one when it changed, the old one kept when loading fails', async () => {
+    const file = join(dir, 'rotating.json');
+    writeFileSync(file, JSON.stringify(new TestSigstore().trustedRoot()));
+    const load = (): Promise<TrustRoot> => loadTrustedRootFile(file);
+    const roots = new RefreshableTrustRoot(await load(), load);
+    const first = roots.current;
+    expect(await roots.refresh()).toBeUndefined();
+    writeFileSync(file, JSON.stringify(new TestSigstore().trustedRoot()));
+    const rotated = await roots.refresh();
+    expect(rotated?.id).not.toBe(first.id);
+    expect(roots.current).toBe(rotated);
+    writeFileSync(file, '{');
+    await expect(roots.refresh()).rejects.toMatchObject({ code: 'invalid-input' });
+    expect(roots.current).toBe(rotated);
+  });
+
+  it('refreshes public-good through TUF when the copy is older than the refresh period, and keeps the copy offline', async () => {
+    const cacheDir = join(dir, 'periodic');
+    mkdirSync(cacheDir, { recursive: true });
+    const copy = join(cacheDir, 'trusted_root.json');
+    writeFileSync(copy, JSON.stringify(new TestSigstore().trustedRoot()));
+    const hourOld = new Date(Date.now() - 3_600_000);
+    utimesSync(copy, hourOld, hourOld);
+    // A mirror that answers nothing useful, and counts who asked.
+    let asked = 0;
+    const mirror = createServer((_req, res) => {
+      asked++;
+      res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}`;
+    try {
+      // Younger than a day: used as is, nobody asked.
+      expect((await loadPublicGoodTrustRoot({ cacheDir, mirror: url, maxAgeMs: 86_400_000 })).source).toBe('cache');
+      expect(asked).toBe(0);
+      // Older than a 1-minute period: TUF is asked; it fails, so the copy stays.
+      expect((await loadPublicGoodTrustRoot({ cacheDir, mirror: url, maxAgeMs: 60_000, timeoutMs: 5000 })).source).toBe('cache');
+      expect(asked).toBeGreaterThan(0);
+    } finally {
+      mirror.close();
+    }
   });
 });
