@@ -5,7 +5,7 @@ import type { ActionId, DeploymentView, Notice, StatusSnapshot } from '../../pre
 import type { Deployment, HostState } from '../host/index.ts';
 import type { DockerReference } from '../shared/image-reference.ts';
 import { isVerified } from '../trust/index.ts';
-import type { Enforcement } from './enforcement.ts';
+import { brokenPolicy, type Enforcement } from './enforcement.ts';
 import { imageOf, type Expectation, type ResolvedImage } from './image-checks.ts';
 import { deploymentView, enforcementView, failureText, isoTime, signatureView, verdictOf, type CheckState } from './views.ts';
 
@@ -224,7 +224,8 @@ export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
     }
   }
 
-  if (enforcement?.mode === 'none' && imageOf(booted)) {
+  const broken = brokenPolicy(current);
+  if (enforcement?.mode === 'none' && imageOf(booted) && !broken) {
     // Making the host verify comes first, unless a staged update needs a decision now.
     if (actions.includes('restart-now') || actions.includes('discard-staged')) actions.push('migrate');
     else actions.unshift('migrate');
@@ -255,6 +256,20 @@ export function buildSnapshot(facts: SnapshotFacts): StatusSnapshot {
       health = 'needs-attention';
       headline = 'The image tag moved back to an older build: possible rollback attack';
       detail = notice.message;
+    }
+  }
+
+  if (broken) {
+    // Every pull fails until the file is fixed: no update, rollback to another image or migration can
+    // happen, so this leads whatever else is true (said once: the headline's detail, or a notice while
+    // a transaction holds the headline).
+    if (transaction) notices.unshift({ code: 'policy-invalid', severity: 'critical', message: broken, action: 'doctor' });
+    else {
+      health = 'needs-attention';
+      headline = `The host's signature policy does not load: every image download fails until it is fixed`;
+      detail = broken;
+      const rest = actions.filter((a) => a !== 'doctor' && a !== 'stage-update' && a !== 'migrate');
+      actions.splice(0, actions.length, 'doctor', ...rest);
     }
   }
 

@@ -74,11 +74,12 @@ export async function enforcementOf(booted: Deployment | undefined, paths: Polic
   const policy = image ? await inspectPolicy(paths, image) : undefined;
   const applied = policy?.image ? osRequirement(policy.image.applied.requirements) : undefined;
   const attachments = policy?.image?.attachments?.enabled ?? false;
-  if (policy && !policy.policy.valid) {
+  const broken = policy && (!policy.policy.valid ? 'containers-policy.json' : !policy.registries.valid ? 'registries.d' : undefined);
+  if (policy && broken) {
     return {
       mode: 'none',
-      summary: 'Not enforced: containers-policy.json is invalid',
-      detail: `${policy.policy.error.message} Until it is fixed, every image pull on this host fails.`,
+      summary: `Not enforced: ${broken} is invalid`,
+      detail: `${policyProblem(policy) ?? ''} Until it is fixed, every image pull on this host fails.`,
       policy,
     };
   }
@@ -113,4 +114,18 @@ export async function enforcementOf(booted: Deployment | undefined, paths: Polic
       : 'The host follows an ostree-unverified-registry: reference: nothing checks who built an update before it boots. Make it verify signatures in one step from Vespera Updates.',
     ...(policy ? { policy } : {}),
   };
+}
+
+/**
+ * Why every image pull on this host fails, in the doctor's words (the file, line and column, and the
+ * fix): policy.json or registries.d does not load. Undefined when both load.
+ */
+export function brokenPolicy(enforcement: Enforcement | undefined): string | undefined {
+  return policyProblem(enforcement?.policy);
+}
+
+function policyProblem(report: PolicyReport | undefined): string | undefined {
+  if (report && !report.policy.valid) return report.policy.error.message;
+  if (report && !report.registries.valid) return report.registries.error.message;
+  return undefined;
 }

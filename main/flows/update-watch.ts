@@ -10,7 +10,7 @@ import { isVerified, verdictOfCode } from '../trust/index.ts';
 import { NO_ENFORCEMENT, readHostEnforcement, type HostEnforcement } from '../policy/host-enforcement.ts';
 import { automaticRunRecordPath, noticeOfAutomaticRun, readAutomaticRunRecord, type AutomaticRunRecord } from './automatic-run-record.ts';
 import { UpdateChanges } from './changes.ts';
-import { enforcementOf, type Enforcement } from './enforcement.ts';
+import { brokenPolicy, enforcementOf, type Enforcement } from './enforcement.ts';
 import { buildSnapshot, plainRestartTarget } from './classification.ts';
 import { HostBusyError } from './host-lock.ts';
 import { describeUnfinishedRuns } from './unfinished-runs.ts';
@@ -402,6 +402,8 @@ export class UpdateWatch {
     if (available.check?.status !== 'done' || !isVerified(available.check.result)) {
       return { ok: false, code: 'update-not-verified', message: 'The available update has not passed its signature check, so it will not be staged.' };
     }
+    const broken = brokenPolicy(this.#enforcement);
+    if (broken) return { ok: false, code: 'policy-invalid', message: `Not staged: rpm-ostree cannot download any image while the signature policy does not load. ${broken}`, hostState: 'The host is as it was.' };
     const appEnforced = this.#enforcement?.mode === 'app-enforced';
     return await this.#change('stage', 'Staging the update', async () => {
       let transaction: Transaction;
