@@ -36,7 +36,8 @@ export function processIO(): CommandIO {
 }
 
 const RAW_WRITE = Symbol('write without making the text safe');
-type SafeStream = NodeJS.WritableStream & { [RAW_WRITE]?: (text: string) => void };
+const RAW_STREAM = Symbol('the stream under the safe one');
+type SafeStream = NodeJS.WritableStream & { [RAW_WRITE]?: (text: string) => void; [RAW_STREAM]?: NodeJS.WritableStream };
 
 /**
  * The streams with every text write made safe for a terminal (displayText): registry-controlled text
@@ -54,6 +55,7 @@ function safeStream(stream: SafeStream): SafeStream {
   return new Proxy(stream, {
     get(target, key) {
       if (key === RAW_WRITE) return raw;
+      if (key === RAW_STREAM) return target;
       if (key === 'write') {
         return (chunk: unknown, ...rest: unknown[]) =>
           (target.write as (...args: unknown[]) => boolean)(typeof chunk === 'string' ? displayText(chunk) : chunk, ...rest);
@@ -62,6 +64,14 @@ function safeStream(stream: SafeStream): SafeStream {
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/**
+ * The terminal itself, for readline's line editing only: it echoes what the person types, with the
+ * cursor controls that needs (nothing from outside passes through it).
+ */
+export function terminalStream(stream: NodeJS.WritableStream): NodeJS.WritableStream {
+  return (stream as SafeStream)[RAW_STREAM] ?? stream;
 }
 
 /** The app's own terminal controls (the progress bar's carriage return and line clear). */

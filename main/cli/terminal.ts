@@ -5,7 +5,7 @@ import { createInterface, type Interface } from 'node:readline';
 import type { ProgressEvent } from '../../preload/contract.ts';
 import { openSession, type FlowSession } from '../flows/session.ts';
 import { inlineText } from '../shared/display-text.ts';
-import { writeControl, writeJson, type CommandIO } from './command.ts';
+import { terminalStream, writeControl, writeJson, type CommandIO } from './command.ts';
 
 /** Exit codes of the flow commands beyond 0/1/2 (listed in each command's help). */
 export const FLOW_EXIT = { attention: 3, declined: 4, blocked: 5 } as const;
@@ -44,7 +44,7 @@ let reader: LineReader | undefined;
 
 function lineReader(io: CommandIO): LineReader {
   if (reader) return reader;
-  const rl = createInterface({ input: process.stdin, output: io.stderr, terminal: Boolean(process.stdin.isTTY) });
+  const rl = createInterface({ input: process.stdin, output: terminalStream(io.stderr), terminal: Boolean(process.stdin.isTTY) });
   const state: LineReader = { rl, lines: [], closed: false };
   rl.on('line', (line) => {
     if (state.waiting) {
@@ -82,7 +82,7 @@ export async function confirm(io: CommandIO, question: string): Promise<boolean>
   io.stderr.write(`${question} [y/N] `);
   const typedAhead = r.lines.shift();
   const answer = typedAhead ?? (r.closed ? undefined : await new Promise<string | undefined>((resolve) => (r.waiting = resolve)));
-  if (typedAhead !== undefined) io.stderr.write(`${typedAhead}\n`);
+  if (typedAhead !== undefined) io.stderr.write(`${typedAhead.trim()}\n`);
   return answer !== undefined && /^y(es)?$/i.test(answer.trim());
 }
 
