@@ -55,8 +55,9 @@ function help(): string {
     "  -h, --help     show this help (or a command's help: vespera-updates <command> --help)",
     '  --version      print the version',
     '',
-    'Exit codes: 0 success, 1 the command failed (the message says why), 2 wrong usage;',
-    'commands list any others in their own help.',
+    'Exit codes mean the same in every command (each lists its own in its help): 0 done; 1 failed or',
+    'could not check (offline: no evidence either way); 2 wrong usage; 3 evidence something is wrong,',
+    'or the host needs attention; 4 not confirmed; 5 blocked or nothing to do; 130/143 interrupted.',
     '',
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import { policyPaths } from '../../policy/host-files.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
 import { confirm, FLOW_EXIT, refuse } from '../terminal.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 const HELP = `usage: vespera-updates automatic-updates <status|on|off|run> [options]
 
@@ -25,10 +26,7 @@ stages it finalization-locked (app-enforced hosts) or through rpm-ostree (key-en
   run                   one run, as the service does it; its lines carry journal priorities (<3> a
                         refused update, <4> could not check, <5> staged, <6> nothing to do)
 
-Exit codes: 0 done (run: staged, up to date, or turned off); 1 failed or could not check; 2 wrong
-            usage; 3 attention (run: an update was refused, or the host does not verify updates);
-            4 not confirmed.
-`;
+${exitCodesHelp('automatic-updates')}`;
 
 async function toggle(on: boolean, argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseCommandArgs(`automatic-updates ${on ? 'on' : 'off'}`, argv, { yes: { type: 'boolean' }, json: { type: 'boolean' } }, { max: 0 });

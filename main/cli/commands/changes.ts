@@ -11,6 +11,7 @@ import type { Deployment } from '../../host/index.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command } from '../command.ts';
 import { FLOW_EXIT, refuse } from '../terminal.ts';
 import { withWatch } from './check.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 const HELP = `usage: vespera-updates changes [--to next|rollback|DEPLOYMENT-ID] [--json]
 
@@ -27,10 +28,7 @@ Options:
   --json     print the changes as JSON: from, to, packages (status, changes, counts, summary) and
              source (status, commit, runningCommit, compareUrl, runUrl)
 
-Exit codes: 0 shown; 1 the changes (or whether an update waits) could not be read; 2 wrong usage;
-            3 nothing to compare with (the next boot starts the running system and no update is
-            waiting, or there is no rollback deployment).
-`;
+${exitCodesHelp('changes')}`;
 
 function versions(change: PackageChange): string {
   const arch = change.from && change.to && change.from.arch !== change.to.arch ? ` (${change.from.arch} → ${change.to.arch})` : '';
@@ -102,7 +100,7 @@ export const changesCommand: Command = {
       const booted = session.host.state.booted;
       if (!booted) return refuse(io, json, EXIT.failure, { code: 'no-booted', message: 'rpm-ostree reports no booted deployment, so there is nothing to compare with.' });
       if (values.to === 'rollback' && !session.host.state.rollback) {
-        return refuse(io, json, FLOW_EXIT.attention, { code: 'no-rollback', message: 'There is no rollback deployment on this host: nothing to compare with.' });
+        return refuse(io, json, FLOW_EXIT.blocked, { code: 'no-rollback', message: 'There is no rollback deployment on this host: nothing to compare with.' });
       }
       const target = targetOf(session, values.to ?? 'next');
       let view: ChangesView | undefined;
@@ -133,7 +131,7 @@ export const changesCommand: Command = {
         role = snapshot.update?.state === 'failed' ? 'available, FAILED its signature check' : 'available, not downloaded';
       }
       if (!view) {
-        return refuse(io, json, FLOW_EXIT.attention, { code: 'nothing-to-compare', message: 'The next boot starts the system running now, and no update is waiting: nothing changes.' });
+        return refuse(io, json, FLOW_EXIT.blocked, { code: 'nothing-to-compare', message: 'The next boot starts the system running now, and no update is waiting: nothing changes.' });
       }
       if (json) {
         writeJson(io, view);

@@ -6,6 +6,8 @@ import { UpdateWatch } from '../../flows/update-watch.ts';
 import type { FlowSession } from '../../flows/session.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command, type CommandIO } from '../command.ts';
 import { confirm, endProgress, FLOW_EXIT, openCliSession, progressPrinter, refuse } from '../terminal.ts';
+import { statusDocument } from './status.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 const CHECK_HELP = `usage: vespera-updates check [--stage] [--json]
 
@@ -21,18 +23,14 @@ An update is only ever a newer build than the one running: a tag that names an o
 rollback, an earlier deployment) is reported as a possible rollback attack, with both dates and
 digests, and never offered.
 
-Exit codes: 0 up to date, or a signed update is available/staged; 1 the check could not be made;
-            2 wrong usage; 3 attention: an update (or the staged one) failed its signature check, or
-            the tag moved back to an older build.
-`;
+${exitCodesHelp('check')}`;
 
 const APPLY_HELP = `usage: vespera-updates apply [--yes] [--json]
 
 Restarts the computer into the staged update, after verifying its digest once more. An update held
 by Vespera Updates (finalization locked) is released only when it verifies.
 
-Exit codes: 0 restarting; 1 not applied (the message says why); 2 wrong usage; 4 not confirmed.
-`;
+${exitCodesHelp('apply')}`;
 
 /** Runs `work` with the update watch started and its first checks settled; closes both after. */
 export async function withWatch<T>(io: CommandIO, work: (session: FlowSession, watch: UpdateWatch) => Promise<T>): Promise<T> {
@@ -55,17 +53,22 @@ export const checkCommand: Command = {
   async run(argv, io) {
     const { values } = parseCommandArgs('check', argv, { stage: { type: 'boolean' }, json: { type: 'boolean' } }, { max: 0 });
     const json = values.json === true;
-    return await withWatch(io, async (_session, watch) => {
+    return await withWatch(io, async (session, watch) => {
       watch.onProgress(progressPrinter(io, json));
       let outcome = await watch.check();
-      if (values.stage && outcome.ok && watch.snapshot().health === 'update-available') outcome = await watch.stage();
+      if (values.stage && outcome.ok && watch.snapshot().update?.state === 'available') outcome = await watch.stage();
       endProgress(io, json);
       const snapshot = await watch.settle();
-      if (json) writeJson(io, { ...outcome, status: snapshot });
-      else io.stdout.write(`${outcome.message}\n${snapshot.notices.map((n) => `! ${n.message}\n`).join('')}`);
+      if (json) writeJson(io, { ...outcome, status: statusDocument(session, snapshot) });
+      else {
+        // What needs attention on the host leads, when the check's own message is not already it.
+        const attention = snapshot.health === 'needs-attention' && !outcome.message.includes(snapshot.detail ?? snapshot.headline) ? [`! ${snapshot.headline}${snapshot.detail ? `: ${snapshot.detail}` : ''}`] : [];
+        io.stdout.write(`${[outcome.message, ...attention, ...snapshot.notices.map((n) => `! ${n.message}`)].join('\n')}\n`);
+      }
       // Evidence that something is wrong (an update, or the staged one, failed its check; the tag moved
       // back to an older build) is attention; not being able to check is a failure to do the job.
-      if (outcome.code === 'update-not-verified' || outcome.code === 'tag-downgrade' || snapshot.update?.state === 'failed') return FLOW_EXIT.attention;
+      if (outcome.code === 'update-not-verified' || outcome.code === 'tag-downgrade' || snapshot.health === 'needs-attention' || snapshot.update?.state === 'failed') return FLOW_EXIT.attention;
+      if (outcome.code === 'host-busy') return FLOW_EXIT.blocked;
       return outcome.ok ? EXIT.ok : EXIT.failure;
     });
   },
@@ -88,6 +91,8 @@ export const applyCommand: Command = {
       endProgress(io, json);
       if (json) writeJson(io, outcome);
       else io.stdout.write(`${outcome.message}\n`);
+      if (outcome.code === 'update-not-verified') return FLOW_EXIT.attention;
+      if (outcome.code === 'nothing-staged' || outcome.code === 'host-busy') return FLOW_EXIT.blocked;
       return outcome.ok ? EXIT.ok : EXIT.failure;
     });
   },

@@ -6,6 +6,7 @@ import { ImageChecks } from '../../flows/image-checks.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command } from '../command.ts';
 import { openPartialSession } from '../../flows/session.ts';
 import { FLOW_EXIT } from '../terminal.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 const HELP = `usage: vespera-updates doctor [IMAGE] [--json]
 
@@ -16,9 +17,7 @@ Sigstore reachability, a stuck transaction, automatic updates, and rpm-ostreed's
 and which configuration file each setting came from.
 IMAGE defaults to the image this host follows.
 
-Exit codes: 0 every check passed or was skipped; 1 the doctor could not run; 2 wrong usage;
-            3 at least one check failed (its fix is printed).
-`;
+${exitCodesHelp('doctor')}`;
 
 const MARK = { pass: '✓', fail: '✗', skip: '–' } as const;
 

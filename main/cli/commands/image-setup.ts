@@ -7,6 +7,7 @@ import { readFileLimited } from '../../shared/bounded.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { describeError } from '../../shared/errors.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command } from '../command.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 const HELP = `usage: vespera-updates image-setup --root DIR --family REPO[,REPO...]
                                    [--mode key --key cosign.pub | --mode app] [options]
@@ -33,8 +34,7 @@ Options:
   --repository URL    the GitHub repository whose workflows sign (default: derived from the names)
   --json              print what was written as JSON
 
-Exit codes: 0 written; 1 nothing written or a write failed (the message says which); 2 wrong usage.
-`;
+${exitCodesHelp('image-setup')}`;
 
 export const imageSetupCommand: Command = {
   name: 'image-setup',

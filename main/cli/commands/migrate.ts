@@ -9,6 +9,7 @@ import { runMigration } from '../../flows/migration-run.ts';
 import { ImageChecks } from '../../flows/image-checks.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
 import { confirm, endProgress, FLOW_EXIT, interruptible, openCliSession, progressPrinter, refuse, SIGNAL_EXIT } from '../terminal.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 const HELP = `usage: vespera-updates migrate [--mode auto|key|app] [--key FILE] [--scope image|per-variant|namespace]
                                [--default reject|keep] [--target IMAGE] [--to signed|unverified]
@@ -36,9 +37,7 @@ Options:
   --yes          do not ask for confirmation (non-interactive use)
   --json         print the plan and the outcome as JSON
 
-Exit codes: 0 migrated (reboot to apply), 1 failed (the message says where the host stands),
-            2 wrong usage, 3 nothing to do or cannot run (the plan says why), 4 not confirmed.
-`;
+${exitCodesHelp('migrate')}`;
 
 function printPlan(io: CommandIO, plan: MigrationPlan): void {
   const lines = [`From: ${plan.from}`, ...(plan.to ? [`To:   ${plan.to}`] : []), ...(plan.modeReason ? [`Mode: ${plan.mode} — ${plan.modeReason}`] : [])];

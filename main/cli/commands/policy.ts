@@ -15,6 +15,7 @@ import { inspectPolicy, type PolicyReport } from '../../policy/policy-report.ts'
 import { MAX_KEY_CHARS } from '../../policy/public-key.ts';
 import { parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
 import { confirm, FLOW_EXIT, refuse } from '../terminal.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 /** Exit code of `policy show` when policy.json (or registries.d) would not load. */
 export const EXIT_POLICY_INVALID = 3;
@@ -71,9 +72,11 @@ const HELP = `usage: vespera-updates policy <show|plan|apply|restore> [options]
   policy restore [BACKUP-ID] [--yes] [--json]
       Without an id, lists the backups; with one, puts those files back (itself undoable). When the
       backup's policy is looser than today's, it says what would be let through and asks first;
-      --yes restores it anyway without asking. Exit code 4: not confirmed.
+      --yes restores it anyway without asking.
 
-Paths are under /etc, or the test world's etc root when the config has a world section.`;
+Paths are under /etc, or the test world's etc root when the config has a world section.
+
+${exitCodesHelp('policy show', 'policy plan', 'policy apply', 'policy restore')}`;
 
 const PLAN_OPTIONS = {
   mode: { type: 'string' },

@@ -9,6 +9,7 @@ import { parseDockerReference, repositoryName, type DockerReference } from '../.
 import { createTrustContext, loadPublicKey } from '../../trust/index.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command } from '../command.ts';
 import { FLOW_EXIT } from '../terminal.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 const HELP = `usage: vespera-updates publisher-check IMAGE... [--key cosign.pub]... [--repository URL] [--json]
 
@@ -24,9 +25,7 @@ Options:
                       or derived from the image name)
   --json              the reports as JSON
 
-Exit codes: 0 nothing missing; 1 an image could not be checked (offline, no access); 2 wrong usage;
-            3 something is missing (each gap is printed with what to do).
-`;
+${exitCodesHelp('publisher-check')}`;
 
 function findingLine(label: string, f: SignatureFinding): string {
   const layout = f.layout === 'legacy' ? "legacy .sig layout" : f.layout === 'bundle' ? "cosign 3 bundle layout" : '';

@@ -10,6 +10,7 @@ import type { FlowSession } from '../../flows/session.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command, type CommandIO } from '../command.ts';
 import { confirm, endProgress, FLOW_EXIT, interruptible, openCliSession, progressPrinter, refuse, SIGNAL_EXIT } from '../terminal.ts';
 import { changesText } from './changes.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 const HELP = `usage: vespera-updates rollback [--discard-staged] [--reboot] [--yes] [--json]
 
@@ -25,9 +26,7 @@ Options:
   --yes             do not ask (non-interactive use)
   --json            print the preview and the outcome as JSON
 
-Exit codes: 0 rolled back (restart to apply); 1 failed; 2 wrong usage; 3 nothing to roll back to or
-            blocked; 4 not confirmed.
-`;
+${exitCodesHelp('rollback')}`;
 
 function describe(label: string, d: DeploymentView | undefined): string[] {
   if (!d) return [`${label}: (none)`];

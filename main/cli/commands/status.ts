@@ -7,7 +7,9 @@ import { UpdateWatch } from '../../flows/update-watch.ts';
 import { connectHost, deploymentJson, type CachedUpdate, type Deployment, type HostState } from '../../host/index.ts';
 import { describeProvenance } from '../../shared/config.ts';
 import { EXIT, parseCommandArgs, writeJson, type Command, type CommandIO } from '../command.ts';
-import { openCliSession } from '../terminal.ts';
+import { FLOW_EXIT, openCliSession } from '../terminal.ts';
+import type { FlowSession } from '../../flows/session.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 const HELP = `usage: vespera-updates status [--json] [--booted] [--no-verify]
 
@@ -21,8 +23,9 @@ Options:
   --json       print the state as JSON (deployments with imageReference, imageDigest, version,
                signature, …; plus health, headline, enforcement and notices)
   --booted     only the booted deployment
-  --no-verify  do not check signatures (no network): only what rpm-ostree reports
-`;
+  --no-verify  do not check signatures (no network): only what rpm-ostree reports (exit 0 once read)
+
+${exitCodesHelp('status')}`;
 
 function date(seconds: number | undefined): string {
   return seconds === undefined ? '' : ` (${new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')})`;
@@ -118,6 +121,37 @@ export function statusJson(state: HostState, bootedOnly: boolean): Record<string
   };
 }
 
+/**
+ * The host as `status --json` prints it, and `check --json` under "status": rpm-ostree's view of each
+ * deployment with the app's (role, next boot, signature checked now), then the app's verdicts.
+ */
+export function statusDocument(session: FlowSession, snapshot: StatusSnapshot, bootedOnly = false): Record<string, unknown> {
+  const views = new Map(snapshot.deployments.map((d) => [d.id, d]));
+  const base = statusJson(session.host.state, bootedOnly);
+  return {
+    ...base,
+    deployments: (base.deployments as Array<Record<string, unknown>>).map((d) => {
+      const view = views.get(String(d.id));
+      return { ...d, role: view?.role ?? null, nextBoot: view?.nextBoot === true, signature: view?.signature ?? null };
+    }),
+    health: snapshot.health,
+    headline: snapshot.headline,
+    detail: snapshot.detail ?? null,
+    enforcement: snapshot.enforcement,
+    update: snapshot.update ?? null,
+    notices: snapshot.notices,
+    checkedAt: snapshot.checkedAt ?? null,
+    configuration: session.config.provenance,
+  };
+}
+
+/** status's exit code: 0 nothing to act on; 1 something could not be checked; 3 the host needs attention. */
+export function statusExit(snapshot: StatusSnapshot): number {
+  if (snapshot.health === 'needs-attention' || snapshot.health === 'unverified') return FLOW_EXIT.attention;
+  if (snapshot.health === 'cannot-check' || snapshot.health === 'no-daemon') return EXIT.failure;
+  return EXIT.ok;
+}
+
 function signatureLine(view: SignatureView): string {
   switch (view.status) {
     case 'verified': {
@@ -182,23 +216,9 @@ export const statusCommand: Command = {
       await watch.start();
       const snapshot = await watch.settle();
       const state = session.host.state;
-      if (values.json) {
-        const views = new Map(snapshot.deployments.map((d) => [d.id, d]));
-        const base = statusJson(state, bootedOnly);
-        writeJson(io, {
-          ...base,
-          deployments: (base.deployments as Array<Record<string, unknown>>).map((d) => ({ ...d, signature: views.get(String(d.id))?.signature ?? null })),
-          health: snapshot.health,
-          headline: snapshot.headline,
-          enforcement: snapshot.enforcement,
-          update: snapshot.update ?? null,
-          notices: snapshot.notices,
-          configuration: session.config.provenance,
-        });
-      } else {
-        io.stdout.write(`${verifiedText(state, snapshot, bootedOnly)}${describeProvenance(session.config).map((l) => `Settings: ${l}\n`).join('')}`);
-      }
-      return EXIT.ok;
+      if (values.json) writeJson(io, statusDocument(session, snapshot, bootedOnly));
+      else io.stdout.write(`${verifiedText(state, snapshot, bootedOnly)}${describeProvenance(session.config).map((l) => `Settings: ${l}\n`).join('')}`);
+      return statusExit(snapshot);
     } finally {
       watch.close();
       await session.close();

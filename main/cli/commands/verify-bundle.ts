@@ -10,6 +10,7 @@ import { loadTrustedRootFile, trustRootFromConfig } from '../../trust/trust-root
 import { verifyArtifactBundle } from '../../trust/verify-bundle.ts';
 import { EXIT, parseCommandArgs, UsageError, type Command, type CommandIO } from '../command.ts';
 import { VERIFY_EXIT } from './verify.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 const HELP = `usage: vespera-updates verify-bundle --bundle FILE
          (--certificate-identity ID --certificate-oidc-issuer URL | --key PUBKEY)
@@ -19,9 +20,7 @@ Verifies a Sigstore bundle about a file, or about an artifact known only by its 
 (sha256:<hex>), the way the sigstore-conformance suite drives a client. The identity is
 compared exactly. Without --trusted-root the configured root (or Sigstore public-good) is used.
 
-Exit codes: 0 the bundle verifies; 1 it could not be checked (a file could not be read); 2 wrong
-            usage; 3 it does not verify: evidence something is wrong (the message says why).
-`;
+${exitCodesHelp('verify-bundle')}`;
 
 const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
 const MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;

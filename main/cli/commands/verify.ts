@@ -13,6 +13,7 @@ import { loadTrustedRootFile } from '../../trust/trust-root.ts';
 import { createTrustContext, verifyImage } from '../../trust/verify-image.ts';
 import { describeBinding, type VerifiedImage } from '../../trust/result.ts';
 import { EXIT, parseCommandArgs, UsageError, writeJson, type Command, type CommandIO } from '../command.ts';
+import { exitCodesHelp } from '../exit-codes.ts';
 
 /** verify's own exit code beyond 0/1/2: the signature check failed (evidence, not a missing network). */
 export const VERIFY_EXIT = { failed: 3 } as const;
@@ -40,9 +41,7 @@ Other options:
   --platform-digest D    the platform manifest (as rpm-ostree records it) that must be covered
   --output json|text     json prints what cosign verify prints (an array), for jq
 
-Exit codes: 0 verified; 1 could not check (registry unreachable, nobody configured as signer; the
-            message says why); 2 wrong usage; 3 failed verification: evidence something is wrong.
-`;
+${exitCodesHelp('verify')}`;
 
 const OPTIONS = {
   repository: { type: 'string' },

@@ -12,9 +12,9 @@ function run(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<
 }
 
 describe('vespera-updates status', () => {
-  it('prints JSON whose booted deployment is the unverified vespera-nvidia image, with its digest', async () => {
+  it('prints JSON whose booted deployment is the unverified vespera-nvidia image, with its digest, and exits 3: nothing enforces signatures', async () => {
     const result = await run('npm', ['run', '--silent', 'world', '--', 'run', '--scenario', 'unverified-nvidia', '--', process.execPath, ...CLI, 'status', '--json']);
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stderr).toBe(3);
     const status = JSON.parse(result.stdout) as { deployments: Array<Record<string, unknown>> };
     const booted = status.deployments.find((d) => d.booted === true);
     expect(booted?.imageReference).toMatch(/^ostree-unverified-registry:127\.0\.0\.1:\d+\/acme\/vespera-nvidia:latest$/);

@@ -71,7 +71,7 @@ describe('vespera-updates verify against an attacker with push access', () => {
     await copyImageWithSignatures(world.registry.url, world.images.pusher, { repository: 'acme/vespera', reference: 'cosign3' }, { repository: 'acme/vespera-nvidia', tag: 'latest' });
     try {
       const swapped = await sh(`eval "$VU" verify $VESPERA_WORLD_REGISTRY/acme/vespera-nvidia:latest`);
-      expect(swapped.code).toBe(1);
+      expect(swapped.code).toBe(3);
       expect(swapped.stdout).toBe('');
       expect(swapped.stderr).toMatch(/is a signed build of another image, not of this repository\. Its signature: its own signed labels say it is "vespera" .*not vespera-nvidia\. Do not update to it/);
       // The same image under its own name still verifies, and its cosign 3 statement names no repository: none is printed.
@@ -118,7 +118,7 @@ describe('vespera-updates verify against an attacker with push access', () => {
     const opened = inspect();
     expect(opened).toBe(evil.top.digest);
     const refused = await sh(`eval "$VU" verify oci:${dir}:latest --reference $VESPERA_WORLD_REGISTRY/acme/vespera-nvidia`);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(new RegExp(`is not signed\\. No cosign signature was found for ${opened}`));
   });
 
@@ -130,7 +130,7 @@ describe('vespera-updates verify against an attacker with push access', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/Tags that exist: latest\./);
     const odd = await sh(`eval "$VU" verify ${faults.host}/acme/vespera:42`);
-    expect(odd.code).toBe(1);
+    expect(odd.code).toBe(3);
     expect(odd.stderr).toContain('unsupported media type "x\\x0D\\x1B[2K\\x1B[32mVerified"');
     for (const run of [missing, odd]) expect(hasTerminalControls(run.stderr.trimEnd())).toBe(false);
   });

@@ -184,7 +184,7 @@ describe('the rollback preview on a pinned rollback', () => {
 
   it('says when nothing changes, and that it could not look (not that nothing changes) with the registry down', async () => {
     const same = await runCliJson<{ ok: boolean; code: string; message: string }>(world, ['changes']);
-    expect(same.code).toBe(3);
+    expect(same.code).toBe(5);
     expect(same.json).toMatchObject({ ok: false, code: 'nothing-to-compare' });
     await world.registry.process.stop();
     const offline = await runCliJson<{ ok: boolean; code: string; message: string }>(world, ['changes']);

@@ -76,7 +76,7 @@ describe('the update watch', () => {
   it('the command line says the same, with exit code 3 and the discard action', async () => {
     world = await startWorld({ scenario: 'staged-forked' });
     const { code, json } = await runCliJson<{ health: string; update: { state: string }; notices: Array<{ action?: string }> }>(world, ['status']);
-    expect(code).toBe(0);
+    expect(code).toBe(3);
     expect(json.health).toBe('needs-attention');
     expect(json.update.state).toBe('failed');
     expect(json.notices.some((n) => n.action === 'discard-staged')).toBe(true);

@@ -28,9 +28,15 @@ const HOSTS = [
 ] as const;
 
 /** The scopes the planner offers for a family; a new ScopeChoice is one more line here. */
-const SCOPES: ReadonlyArray<{ readonly name: string; readonly request: (family: string[]) => Pick<KeyPlanRequest, 'family' | 'scope'> }> = [
-  { name: 'one rule per variant', request: (family) => ({ family, scope: 'per-variant' }) },
-  { name: 'the namespace', request: (family) => ({ family, scope: 'namespace' }) },
+const SCOPES: ReadonlyArray<{
+  readonly name: string;
+  readonly request: (family: string[], image: string) => Pick<KeyPlanRequest, 'family' | 'scope' | 'image'>;
+  /** Whether the new rule governs every variant, or only the image the host runs. */
+  readonly wholeFamily: boolean;
+}> = [
+  { name: 'this image only', request: (family, image) => ({ family, scope: 'image', image }), wholeFamily: false },
+  { name: 'one rule per variant', request: (family) => ({ family, scope: 'per-variant' }), wholeFamily: true },
+  { name: 'the namespace', request: (family) => ({ family, scope: 'namespace' }), wholeFamily: true },
 ];
 const DEFAULTS: readonly DefaultChoice[] = ['reject', 'keep'];
 
@@ -143,7 +149,8 @@ const verdictOf = (pairs: readonly Pair[], repository: string, tag: string, pref
   pairs.find((p) => p.image === world.images.reference(repository, tag) && p.prefix === prefix);
 
 describe("the app's prediction agrees with the real containers/image on every policy × image pair", () => {
-  const family = (): string[] => variantFamily(parseDockerReference(`${world.registry.host}/${OWNER}/vespera-nvidia`));
+  const running = (): string => `${world.registry.host}/${OWNER}/vespera-nvidia`;
+  const family = (): string[] => variantFamily(parseDockerReference(running()));
 
   for (const host of HOSTS) {
     it(`${host.name}, as the host ships it`, async () => {
@@ -159,7 +166,7 @@ describe("the app's prediction agrees with the real containers/image on every po
           const before = await openWithHostPolicy(world, []);
           let planned = true;
           try {
-            await applyPlan({ ...scope.request(family()), default: defaultChoice });
+            await applyPlan({ ...scope.request(family(), running()), default: defaultChoice });
           } catch (error) {
             if (!(error instanceof PlanError)) throw error;
             // The only plan refused: keeping a default rpm-ostree refuses, which the real stack must refuse too.
@@ -172,6 +179,9 @@ describe("the app's prediction agrees with the real containers/image on every po
           // What the user of key-enforced mode must see, whatever the host had before:
           for (const prefix of ['ostree-image-signed', 'ostree-unverified-registry'] as const) {
             expect(verdictOf(pairs, `${OWNER}/vespera-nvidia`, 'latest', prefix)).toMatchObject({ real: 'accepts' });
+            expect(verdictOf(pairs, `${OWNER}/vespera-nvidia`, 'forked', prefix)).toMatchObject({ real: 'refuses' });
+            // Beyond the one image, the rest of the family keeps whatever the host's policy said (compared above).
+            if (!scope.wholeFamily) continue;
             expect(verdictOf(pairs, `${OWNER}/vespera-dx-nvidia`, 'foreign-key', prefix)).toMatchObject({ real: 'refuses', realBecause: expect.stringMatching(/cryptographic signature verification failed/) as string });
             expect(verdictOf(pairs, `${OWNER}/vespera-dx`, 'unsigned', prefix)).toMatchObject({ real: 'refuses', realBecause: expect.stringMatching(/no signature exists/) as string });
             expect(verdictOf(pairs, `${OWNER}/vespera`, 'cosign3', prefix)).toMatchObject({ real: 'refuses' });
