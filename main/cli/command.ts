@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { displayJson, displayText } from '../shared/display-text.ts';
 import { CodedError, describeError } from '../shared/errors.ts';
 
-/** Exit codes every command uses; commands document any extra ones in their help. */
+/** Exit codes every command uses; what each code means per command is main/cli/exit-codes.ts (the README table). */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 export interface CommandIO {

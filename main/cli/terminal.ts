@@ -7,7 +7,7 @@ import { openSession, type FlowSession } from '../flows/session.ts';
 import { inlineText } from '../shared/display-text.ts';
 import { terminalStream, writeControl, writeJson, type CommandIO } from './command.ts';
 
-/** Exit codes of the flow commands beyond 0/1/2 (listed in each command's help). */
+/** Exit codes beyond 0/1/2, the same in every command (main/cli/exit-codes.ts says what each means where). */
 export const FLOW_EXIT = { attention: 3, declined: 4, blocked: 5 } as const;
 
 export function progressPrinter(io: CommandIO, quiet: boolean): (event: ProgressEvent) => void {
