@@ -85,7 +85,7 @@ export const EXIT_TABLE: Readonly<Record<string, Readonly<Record<number, string>
   'automatic-updates': {
     0: 'done (run: staged, up to date, or nothing to do; on/off: changed)',
     1: 'failed, or the run could not check',
-    3: 'attention (run: an update was refused, or the host does not verify updates)',
+    3: 'attention (run: an update was refused, the host does not verify updates, or its signature policy does not load)',
     4: 'not confirmed',
   },
   'publisher-check': {

@@ -6,7 +6,7 @@ import type { Notice } from '../../preload/contract.ts';
 import { readFileLimited } from '../shared/bounded.ts';
 import type { FlowSession } from './session.ts';
 
-export type AutomaticRunOutcome = 'staged' | 'up-to-date' | 'refused' | 'staged-not-verified' | 'not-enforced' | 'could-not-check';
+export type AutomaticRunOutcome = 'staged' | 'up-to-date' | 'refused' | 'staged-not-verified' | 'not-enforced' | 'policy-invalid' | 'could-not-check';
 
 /** What the last run decided; root-written under /var/lib/vespera-updates, readable by every user. */
 export interface AutomaticRunRecord {
@@ -39,7 +39,7 @@ export async function readAutomaticRunRecord(path: string): Promise<AutomaticRun
   if (text === null) return undefined;
   try {
     const data = JSON.parse(text) as Partial<AutomaticRunRecord>;
-    const outcomes: readonly AutomaticRunOutcome[] = ['staged', 'up-to-date', 'refused', 'staged-not-verified', 'not-enforced', 'could-not-check'];
+    const outcomes: readonly AutomaticRunOutcome[] = ['staged', 'up-to-date', 'refused', 'staged-not-verified', 'not-enforced', 'policy-invalid', 'could-not-check'];
     if (data.format !== 'vespera-automatic-run/1' || typeof data.at !== 'string' || typeof data.message !== 'string' || !outcomes.includes(data.outcome as AutomaticRunOutcome)) return undefined;
     return data as AutomaticRunRecord;
   } catch {
@@ -54,6 +54,7 @@ export function noticeOfAutomaticRun(record: AutomaticRunRecord | undefined): No
   if (record.outcome === 'refused' || record.outcome === 'staged-not-verified') {
     return { code: 'automatic-update-refused', severity: 'critical', message: `Automatic updates (${when}): ${record.message}`, action: 'doctor' };
   }
+  // 'policy-invalid' needs no notice of its own: the status already leads with the broken policy.
   if (record.outcome === 'not-enforced') return { code: 'automatic-update-not-enforced', severity: 'warning', message: `Automatic updates (${when}): ${record.message}`, action: 'migrate' };
   return undefined;
 }

@@ -12,6 +12,7 @@ import { formatDockerReference } from '../shared/image-reference.ts';
 import { isTrustFailureCode, isVerified, verdictOfCode } from '../trust/index.ts';
 import { ImageChecks, imageOf } from './image-checks.ts';
 import type { FlowSession } from './session.ts';
+import { brokenPolicy } from './enforcement.ts';
 import { UpdateWatch } from './update-watch.ts';
 import { writeAtomically } from '../policy/safe-files.ts';
 import { automaticRunRecordPath, readAutomaticRunRecord, readOptional, type AutomaticRunOutcome, type AutomaticRunRecord } from './automatic-run-record.ts';
@@ -106,6 +107,12 @@ export async function runAutomaticUpdate(session: FlowSession, journal: JournalL
       return await record('staged-not-verified', message, { ...(staged.imageDigest ? { digest: staged.imageDigest } : {}), ...(staged.version ? { version: staged.version } : {}) });
     }
     const enforcement = watch.enforcement;
+    const broken = brokenPolicy(enforcement);
+    if (broken) {
+      const message = `The host's signature policy does not load, so every image download fails until it is fixed: ${broken} Nothing was staged.`;
+      journal('err', message);
+      return await record('policy-invalid', message);
+    }
     if (!image || enforcement?.mode === 'none' || !enforcement) {
       const message = `This host does not verify updates (${enforcement?.summary ?? 'it does not follow a registry image'}); automatic updates stage nothing until it is migrated (vespera-updates migrate).`;
       journal('warning', message);

@@ -24,7 +24,8 @@ stages it finalization-locked (app-enforced hosts) or through rpm-ostree (key-en
                         helper (pkexec; the previous files are kept as a backup: policy restore)
   off [--yes] [--json]  turn them off; rpm-ostree's policy goes back to what it was, if still ours
   run                   one run, as the service does it; its lines carry journal priorities (<3> a
-                        refused update, <4> could not check, <5> staged, <6> nothing to do)
+                        refused update or a policy that does not load, <4> could not check,
+                        <5> staged, <6> nothing to do)
 
 ${exitCodesHelp('automatic-updates')}`;
 

@@ -121,6 +121,18 @@ describe('the automatic-updates service, run as its unit runs it', () => {
     expect(json.json.notices).toContainEqual(expect.objectContaining({ code: 'automatic-update-refused', severity: 'critical' }));
   });
 
+  it('with a policy.json an edit broke, stages nothing and says why in the doctor\'s words (file, line, column)', async () => {
+    const w = await appEnforcedWorld();
+    expect((await runCli(w, ['automatic-updates', 'on', '--yes'])).code).toBe(0);
+    const policyFile = join(w.etcRoot, 'containers', 'policy.json');
+    writeFileSync(policyFile, readFileSync(policyFile, 'utf8').replace(/([\]}])\s*,(\s*")/, '$1$2'));
+    const run = await runAsService(w);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/^<3>The host's signature policy does not load, so every image download fails until it is fixed: \S*policy\.json, line \d+, column \d+.*Nothing was staged\.$/m);
+    expect(run.stderr).not.toMatch(/vespera-updates migrate/);
+    expect((await hostOf(w).dump()).deployments.some((d) => d.staged)).toBe(false);
+  });
+
   it('does nothing while turned off, and says so', async () => {
     const w = await appEnforcedWorld();
     const run = await runAsService(w);
