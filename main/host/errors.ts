@@ -1,7 +1,8 @@
 // The host client's errors: a stable code for each way talking to rpm-ostreed fails, worked out from
 // D-Bus error names and the daemon's own failure texts, and a message that says what to do next.
 
-import { CodedError } from '../shared/errors.ts';
+import dbus from 'dbus-next';
+import { CodedError, describeError } from '../shared/errors.ts';
 
 export type HostErrorCode =
   | 'busy'
@@ -72,6 +73,18 @@ export function errorFromDBus(name: string, text: string, what: string): HostErr
     return new HostError('deployment-not-found', `rpm-ostreed no longer has that deployment (the system changed since it was read), so it could not ${what}. Look at the status again.`, detail);
   }
   return new HostError('unknown', `rpm-ostreed could not ${what}: ${text || name}`, detail);
+}
+
+/** A D-Bus error reply as dbus-next hands it over (its class, or the same shape from elsewhere). */
+export function isDBusError(error: unknown): error is { type: string; text: string } {
+  return error instanceof dbus.DBusError || (typeof error === 'object' && error !== null && typeof (error as { type?: unknown }).type === 'string');
+}
+
+/** Whatever a call to rpm-ostreed threw, as a HostError; anything that is not a D-Bus reply means the daemon is gone. */
+export function hostErrorOf(error: unknown, what: string): HostError {
+  if (error instanceof HostError) return error;
+  if (isDBusError(error)) return errorFromDBus(error.type, error.text, what);
+  return daemonGone(what, describeError(error));
 }
 
 export function daemonGone(what: string, detail?: string): HostError {
