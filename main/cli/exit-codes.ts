@@ -24,11 +24,11 @@ export const EXIT_TABLE: Readonly<Record<string, Readonly<Record<number, string>
     5: 'nothing to compare with (no update waits and the next boot is the running system, or no rollback deployment)',
   },
   apply: {
-    0: 'restarting into the staged update',
+    0: 'restarting into the staged update (or the deployment a rollback set as the next boot)',
     1: 'not applied: its signature could not be checked, or the restart failed',
     3: 'not applied: the staged update failed its signature check (discard it)',
     4: 'not confirmed',
-    5: 'nothing is staged, or another run holds the host',
+    5: 'nothing waits for a restart, or another run holds the host',
   },
   migrate: {
     0: 'migrated (restart to apply)',

@@ -28,7 +28,9 @@ ${exitCodesHelp('check')}`;
 const APPLY_HELP = `usage: vespera-updates apply [--yes] [--json]
 
 Restarts the computer into the staged update, after verifying its digest once more. An update held
-by Vespera Updates (finalization locked) is released only when it verifies.
+by Vespera Updates (finalization locked) is released only when it verifies. With nothing staged but
+another deployment set as the next boot (after a rollback), it restarts into that one. It asks first
+unless --yes is given.
 
 ${exitCodesHelp('apply')}`;
 
@@ -82,8 +84,11 @@ export const applyCommand: Command = {
     const { values } = parseCommandArgs('apply', argv, { yes: { type: 'boolean' }, json: { type: 'boolean' } }, { max: 0 });
     const json = values.json === true;
     return await withWatch(io, async (session, watch) => {
-      const staged = session.host.state.staged;
-      if (staged && !values.yes && !(await confirm(io, `Restart now into ${staged.version ?? staged.imageDigest ?? 'the staged update'}?`))) {
+      // What the restart boots: the staged update, or the deployment a rollback made the next boot.
+      const { staged, pending } = session.host.state;
+      const target = staged ?? pending;
+      const named = target ? `${target.version ?? target.imageDigest ?? target.checksum}${staged ? '' : ' (the next boot rpm-ostree has set, not an update)'}` : '';
+      if (target && !values.yes && !(await confirm(io, `Restart now into ${named}?`))) {
         return refuse(io, json, FLOW_EXIT.declined, { code: 'not-confirmed', message: 'Not restarted: you did not confirm (use --yes when not at a terminal).' });
       }
       watch.onProgress(progressPrinter(io, json));

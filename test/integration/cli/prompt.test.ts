@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World } from '../../world/world.ts';
 import { ROOT, runProcess } from '../../support/cli.ts';
 import { hostOf } from '../../support/host.ts';
+import { OLD } from '../../world/catalog.ts';
 
 interface Screen {
   readonly code: number | null;
@@ -74,5 +75,10 @@ describe('a prompt on a terminal', () => {
     expect(host.deployments.some((d) => d.staged)).toBe(false);
     // The next boot is the rollback: the booted deployment is no longer first.
     expect(host.deployments[0]?.id).not.toBe(bootedId);
+    // apply now restarts into the rollback, not an update: it names it and asks first.
+    const apply = await atTerminal(['apply'], [{ wait: '\\? \\[y/N\\] ', send: '\x04' }]);
+    expect(apply.code, apply.screen).toBe(4);
+    expect(apply.screen).toContain(`Restart now into ${OLD.version} (the next boot rpm-ostree has set, not an update)? [y/N]`);
+    expect((await hostOf(world).dump()).reboots).toEqual([]);
   });
 });

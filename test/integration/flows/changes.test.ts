@@ -186,6 +186,10 @@ describe('the rollback preview on a pinned rollback', () => {
     const same = await runCliJson<{ ok: boolean; code: string; message: string }>(world, ['changes']);
     expect(same.code).toBe(5);
     expect(same.json).toMatchObject({ ok: false, code: 'nothing-to-compare' });
+    // Nor is there anything to restart into: apply has nothing to do (5), and does not restart.
+    const apply = await runCliJson<{ ok: boolean; code: string }>(world, ['apply', '--yes']);
+    expect({ code: apply.code, json: apply.json }).toMatchObject({ code: 5, json: { ok: false, code: 'nothing-staged' } });
+    expect((await hostOf(world).dump()).reboots).toEqual([]);
     await world.registry.process.stop();
     const offline = await runCliJson<{ ok: boolean; code: string; message: string }>(world, ['changes']);
     expect(offline.code).toBe(1);
