@@ -1,7 +1,7 @@
 // What the administrator's configuration pins against a user's (a user's file may add, never loosen), and
 // which file each effective setting came from, for status and the doctor.
 
-import type { Config, FamilySettings, RegistrySettings } from './config.ts';
+import type { Config, FamilySettings, RegistrySettings } from './config-model.ts';
 
 export const SYSTEM_CONFIG = '/etc/vespera-updates/config.yaml';
 
