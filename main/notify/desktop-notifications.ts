@@ -5,64 +5,30 @@
 // Specification 1.2 directly. Everything the server sends is checked: replies by signature and range,
 // signals by sender (only the current owner of the name), by id (only notifications sent from here)
 // and by action key (only keys this client offered).
+//
+// The content and event types are notification-model.ts's, the spec's names and reply checks
+// notification-wire.ts's, the errors and their messages notify-errors.ts's; all are re-exported here.
 
 import dbus from 'dbus-next';
 import { withTimeout } from '../shared/bounded.ts';
 import { withoutControls } from '../shared/display-text.ts';
-import { CodedError, describeError } from '../shared/errors.ts';
+import { describeError } from '../shared/errors.ts';
 import { Listeners } from './listeners.ts';
+import type { ActionEvent, Availability, ClosedEvent, NotificationContent, ServerInfo } from './notification-model.ts';
+import { BUS_NAME, BUS_PATH, CLOSE_REASONS, expectReply, isNotificationId, NAME, parseCapabilities, PATH, shortString, URGENCY } from './notification-wire.ts';
+import { asNotifyError, badReply, noServer, noSessionBus, NotifyError } from './notify-errors.ts';
 
-export type NotifyErrorCode = 'no-session-bus' | 'no-server' | 'server-refused' | 'bad-reply' | 'timeout' | 'closed' | 'invalid-notice';
-
-export class NotifyError extends CodedError<NotifyErrorCode> {}
-
-export type Urgency = 'low' | 'normal' | 'critical';
-
-export interface NotificationButton {
-  /** Reported back in ActionInvoked; `default` is a click on the notification itself. */
-  readonly key: string;
-  readonly label: string;
-}
-
-export interface NotificationContent {
-  readonly summary: string;
-  /** Plain text, or markup already escaped when the server has `body-markup`. */
-  readonly body: string;
-  readonly buttons: readonly NotificationButton[];
-  readonly urgency: Urgency;
-  /** `x-vendor.class.name` or one of the spec's categories. */
-  readonly category?: string;
-  /** Icon name from the icon theme. */
-  readonly icon?: string;
-  /** Milliseconds; -1 lets the server decide, 0 keeps it until the person acts. */
-  readonly expireTimeoutMs?: number;
-}
-
-export interface ServerInfo {
-  readonly name: string;
-  readonly vendor: string;
-  readonly version: string;
-  readonly specVersion: string;
-}
-
-export type Availability =
-  | { readonly status: 'available'; readonly server: ServerInfo; readonly capabilities: ReadonlySet<string> }
-  | { readonly status: 'unavailable'; readonly error: NotifyError };
-
-/** A person pressed a button (or clicked the notification: `default`) on a notification sent from here. */
-export interface ActionEvent {
-  readonly id: number;
-  readonly actionKey: string;
-  /** XDG activation token the server gave for this press, to raise a window without focus stealing. */
-  readonly activationToken?: string;
-}
-
-export type CloseReason = 'expired' | 'dismissed' | 'closed-by-app' | 'undefined';
-
-export interface ClosedEvent {
-  readonly id: number;
-  readonly reason: CloseReason;
-}
+export type {
+  ActionEvent,
+  Availability,
+  ClosedEvent,
+  CloseReason,
+  NotificationButton,
+  NotificationContent,
+  ServerInfo,
+  Urgency,
+} from './notification-model.ts';
+export { NotifyError, type NotifyErrorCode } from './notify-errors.ts';
 
 export interface DesktopNotificationsOptions {
   /** Session bus address; defaults to DBUS_SESSION_BUS_ADDRESS from `env`. */
@@ -76,18 +42,9 @@ export interface DesktopNotificationsOptions {
   readonly callTimeoutMs?: number;
 }
 
-const NAME = 'org.freedesktop.Notifications';
-const PATH = '/org/freedesktop/Notifications';
-const BUS_NAME = 'org.freedesktop.DBus';
-const BUS_PATH = '/org/freedesktop/DBus';
-const URGENCY: Record<Urgency, number> = { low: 0, normal: 1, critical: 2 };
-const CLOSE_REASONS: Record<number, CloseReason> = { 1: 'expired', 2: 'dismissed', 3: 'closed-by-app', 4: 'undefined' };
-const MAX_CAPABILITIES = 64;
-const MAX_SHORT_STRING = 256;
 const MAX_TOKEN = 4096;
 // Servers that never report closing (persistence without NotificationClosed) must not grow this forever.
 const MAX_TRACKED = 256;
-const UINT32_MAX = 0xffff_ffff;
 
 interface Sent {
   readonly actionKeys: ReadonlySet<string>;
@@ -378,57 +335,4 @@ export class DesktopNotifications {
       throw asNotifyError(error, what);
     }
   }
-}
-
-// ---- parsing what the server says ----
-
-function expectReply(reply: dbus.Message | null, signature: string, member: string): unknown[] {
-  if (!reply || reply.signature !== signature || !Array.isArray(reply.body)) {
-    throw badReply(member, `signature "${reply?.signature ?? 'none'}" instead of "${signature}"`);
-  }
-  return reply.body as unknown[];
-}
-
-function parseCapabilities(value: unknown): ReadonlySet<string> {
-  if (!Array.isArray(value) || value.length > MAX_CAPABILITIES) throw badReply('GetCapabilities', 'a capability list that is not a short list of names');
-  return new Set(value.map((c) => shortString(c, 'GetCapabilities')));
-}
-
-function shortString(value: unknown, member: string): string {
-  if (typeof value !== 'string' || value.length > MAX_SHORT_STRING) throw badReply(member, 'a string that is missing or too long');
-  return value;
-}
-
-function isNotificationId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= UINT32_MAX;
-}
-
-function asNotifyError(error: unknown, what: string): NotifyError {
-  if (error instanceof NotifyError) return error;
-  if (error instanceof CodedError && error.code === 'timeout') {
-    return new NotifyError('timeout', `${what} did not answer in time; notifications are paused until it responds. If this keeps happening, restart your desktop session.`, { cause: error });
-  }
-  if (error instanceof dbus.DBusError) {
-    if (error.type === 'org.freedesktop.DBus.Error.ServiceUnknown' || error.type === 'org.freedesktop.DBus.Error.NameHasNoOwner') {
-      return noServer(error);
-    }
-    return new NotifyError('server-refused', `${what} refused the request (${error.type}: ${error.text}); if notifications stay missing, check the desktop's notification settings for Vespera Updates.`, { cause: error });
-  }
-  return new NotifyError('server-refused', `${what} could not be reached (${describeError(error)}); notifications are paused until it can.`, { cause: error });
-}
-
-function noServer(cause?: unknown): NotifyError {
-  return new NotifyError(
-    'no-server',
-    'No notification server is running in this desktop session, so Vespera Updates cannot show notifications; the window and tray icon still show the state, and notices appear as soon as a notification server starts.',
-    cause === undefined ? undefined : { cause },
-  );
-}
-
-function noSessionBus(detail: string): NotifyError {
-  return new NotifyError('no-session-bus', `Vespera Updates cannot reach the desktop session's message bus (${detail}), so it cannot show notifications; start it from within your desktop session.`);
-}
-
-function badReply(member: string, what: string): NotifyError {
-  return new NotifyError('bad-reply', `The notification server answered ${member} with ${what}, which the Desktop Notifications Specification does not allow; notifications are off until a conforming server runs.`);
 }
