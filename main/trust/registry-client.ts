@@ -1,13 +1,10 @@
-// An OCI distribution client for reading images and their signatures: bearer-token challenges,
-// credentials, redirects that never carry credentials to another host, retries, caps and deadlines.
+// An OCI distribution client for reading images and their signatures: the registry API calls, the
+// authentication challenge round trip around each, and a content-addressed cache of what they read.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { RegistrySettings } from '../shared/config.ts';
-import { LimitError, readBodyLimited } from '../shared/bounded.ts';
 import { quoted } from '../shared/display-text.ts';
-import { describeError } from '../shared/errors.ts';
 import { isSha256Digest, type Sha256Digest } from '../shared/image-reference.ts';
-import { parseAuthChallenge, parseTokenResponse, type AuthChallenge, type IssuedToken } from './auth-challenge.ts';
+import { parseAuthChallenge } from './auth-challenge.ts';
 import type { CredentialStore, RegistryCredential } from './credentials.ts';
 import { TrustError } from './errors.ts';
 import {
@@ -21,6 +18,12 @@ import {
   type ImageIndex,
   type Manifest,
 } from './manifests.ts';
+import { RegistryAuth } from './registry-auth.ts';
+import { RegistryTransport, type Answer, type RequestCounters, type SendOptions } from './registry-transport.ts';
+
+// Token handling, and the transport with its retries, redirects and failure wording, live beside
+// this file; their public names are re-exported so importers keep one place to import from.
+export { connectionFailure, isLoopbackHost, usesPlainHttp, type RequestCounters, type RequestKind } from './registry-transport.ts';
 
 /** Where an image lives: `registry` is `host[:port]`, `repository` the path in it. */
 export interface RepositoryRef {
@@ -34,22 +37,6 @@ export interface FetchedManifest {
   readonly mediaType: string;
   readonly bytes: Buffer;
   readonly manifest: Manifest;
-}
-
-export type RequestKind = 'token' | 'manifest' | 'blob' | 'tags' | 'referrers';
-
-export interface RequestCounters {
-  total: number;
-  token: number;
-  manifest: number;
-  blob: number;
-  tags: number;
-  referrers: number;
-  /** Requests answered with an authentication challenge (counted here, not under their kind). */
-  challenges: number;
-  /** Of the above: repeated after a 429/5xx or a dropped connection. */
-  retries: number;
-  redirects: number;
 }
 
 export interface RegistryClientOptions {
@@ -70,47 +57,17 @@ export interface RegistryClientOptions {
   readonly cacheBytes?: number;
 }
 
-const MAX_TOKEN_BYTES = 64 * 1024;
 const MAX_TAGS_BYTES = 4 * 1024 * 1024;
 const MAX_TAG_PAGES = 20;
 /** The distribution spec's tag grammar. */
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const USER_AGENT = 'vespera-updates (+https://github.com/acme/vespera-updates)';
 
-interface SendOptions {
-  readonly kind: RequestKind;
-  readonly method?: 'GET' | 'HEAD';
-  readonly accept?: readonly string[];
-  readonly maxBytes: number;
-  /** What the user would call it, for messages: "the manifest of ghcr.io/acme/x:latest". */
-  readonly what: string;
-}
-
-interface Answer {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: Buffer;
-}
-
-/** Plain HTTP is used only for loopback registries and those the config marks insecure. */
-export function usesPlainHttp(host: string, settings: RegistrySettings): boolean {
-  return isLoopbackHost(host) || settings.insecure;
-}
-
-export function isLoopbackHost(host: string): boolean {
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
-  return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
-}
-
 export class RegistryClient {
   readonly counters: RequestCounters = { total: 0, token: 0, manifest: 0, blob: 0, tags: 0, referrers: 0, challenges: 0, retries: 0, redirects: 0 };
   readonly #options: Required<Omit<RegistryClientOptions, 'credentials'>> & { credentials?: CredentialStore };
-  readonly #tokens = new Map<string, IssuedToken>();
-  /** Logins in progress, so concurrent requests for one scope share one token request. */
-  readonly #logins = new Map<string, Promise<RegistryCredential | undefined>>();
-  readonly #basic = new Set<string>();
-  /** The bearer challenge each registry answered with, once a token from it worked. */
-  readonly #realms = new Map<string, AuthChallenge>();
+  readonly #transport: RegistryTransport;
+  readonly #auth: RegistryAuth;
   readonly #content = new Map<Sha256Digest, { bytes: Buffer; mediaType: string }>();
   #contentBytes = 0;
   /** Hosts whose referrers API answered with anything but an index: not asked again. */
@@ -127,6 +84,8 @@ export class RegistryClient {
       cacheBytes: 32 * 1024 * 1024,
       ...options,
     };
+    this.#transport = new RegistryTransport(this.#options, this.counters);
+    this.#auth = new RegistryAuth(this.#options, this.#transport);
   }
 
   resetCounters(): void {
@@ -236,7 +195,7 @@ export class RegistryClient {
     return parsed;
   }
 
-  // ---- transport ----
+  // ---- cache and authenticated requests ----
 
   #cached(digest: Sha256Digest): { bytes: Buffer; mediaType: string } | undefined {
     const hit = this.#content.get(digest);
@@ -260,11 +219,7 @@ export class RegistryClient {
   }
 
   #baseUrl(host: string): string {
-    return `${this.#plainHttpAllowed(host) ? 'http' : 'https'}://${host}`;
-  }
-
-  #plainHttpAllowed(host: string): boolean {
-    return usesPlainHttp(host, this.#options.settingsFor(host));
+    return `${this.#transport.plainHttpAllowed(host) ? 'http' : 'https'}://${host}`;
   }
 
   async #send(ref: RepositoryRef, path: string, options: SendOptions): Promise<Answer> {
@@ -272,8 +227,8 @@ export class RegistryClient {
     const url = `${this.#baseUrl(ref.registry)}/v2/${ref.repository}${path}`;
     // A registry's token server does not change between repositories: once one challenge named it,
     // ask it first for the next repository and save every request its challenge round trip.
-    const realm = this.#realms.get(ref.registry);
-    if (realm && !(await this.#authorization(ref.registry, scope))) await this.#login(ref, scope, realm, options.what);
+    const realm = this.#auth.knownRealm(ref.registry);
+    if (realm && !(await this.#auth.authorization(ref.registry, scope))) await this.#auth.login(ref, scope, realm, options.what);
     const first = await this.#withRetries(url, ref.registry, scope, options);
     let answer = first.answer;
     if (answer.status === 401) {
@@ -281,9 +236,9 @@ export class RegistryClient {
       this.counters.challenges++;
       let credential: RegistryCredential | undefined;
       // A concurrent request may have logged in since this one was sent: then only retry.
-      const current = await this.#authorization(ref.registry, scope);
+      const current = await this.#auth.authorization(ref.registry, scope);
       if (!current || current === first.authorization) {
-        credential = await this.#login(ref, scope, parseAuthChallenge(answer.headers.get('www-authenticate')), options.what);
+        credential = await this.#auth.login(ref, scope, parseAuthChallenge(answer.headers.get('www-authenticate')), options.what);
       }
       answer = (await this.#withRetries(url, ref.registry, scope, options)).answer;
       if (answer.status === 401) {
@@ -303,203 +258,12 @@ export class RegistryClient {
     throw new TrustError('network', `${ref.registry} answered HTTP ${answer.status} for ${options.what}; try again later.`);
   }
 
-  /** One login per registry and scope at a time: concurrent requests share it. */
-  #login(ref: RepositoryRef, scope: string, challenge: AuthChallenge | undefined, what: string): Promise<RegistryCredential | undefined> {
-    const key = `${ref.registry}|${scope}`;
-    let login = this.#logins.get(key);
-    if (!login) {
-      login = this.#authenticate(ref, scope, challenge, what).finally(() => this.#logins.delete(key));
-      this.#logins.set(key, login);
-    }
-    return login;
-  }
-
-  /** Gets a token (or arms Basic auth) for `scope`; returns the credential used, if any. */
-  async #authenticate(ref: RepositoryRef, scope: string, challenge: AuthChallenge | undefined, what: string): Promise<RegistryCredential | undefined> {
-    const credential = await this.#options.credentials?.lookup(ref.registry, ref.repository);
-    if (challenge?.scheme === 'basic') {
-      if (!credential) {
-        throw new TrustError('registry-auth', `${ref.registry} asks for a login to read ${ref.repository}; log in with podman login ${ref.registry} (the app reads containers' auth.json).`);
-      }
-      this.#basic.add(ref.registry);
-      return credential;
-    }
-    const realm = challenge?.params.realm;
-    if (challenge?.scheme !== 'bearer' || !realm) {
-      throw new TrustError('registry-auth', `${ref.registry} asked for authentication for ${what} without saying how (no usable WWW-Authenticate); this registry is not supported.`);
-    }
-    let realmUrl: URL;
-    try {
-      realmUrl = new URL(realm);
-    } catch {
-      throw new TrustError('registry-auth', `${ref.registry} names an invalid token server (${quoted(realm)}); this registry is misconfigured.`);
-    }
-    if (realmUrl.protocol !== 'https:' && !(realmUrl.protocol === 'http:' && this.#plainHttpAllowed(realmUrl.host))) {
-      throw new TrustError('registry-auth', `${ref.registry} sends its token requests to ${realmUrl.origin} without TLS; refused so no credential travels in the clear.`);
-    }
-    if (challenge.params.service !== undefined) realmUrl.searchParams.set('service', challenge.params.service);
-    realmUrl.searchParams.set('scope', scope);
-    const headers: Record<string, string> = { 'user-agent': this.#options.userAgent, accept: 'application/json' };
-    if (credential) headers.authorization = basicAuthorization(credential);
-    const answer = await this.#request(realmUrl.toString(), headers, { kind: 'token', maxBytes: MAX_TOKEN_BYTES, what: `a token from ${realmUrl.host}` });
-    if (answer.status === 401 || answer.status === 403) {
-      throw new TrustError(
-        'registry-auth',
-        credential
-          ? `the token server of ${ref.registry} rejected the credentials from ${credential.source}; log in again with podman login ${ref.registry}.`
-          : `${ref.registry} needs a login to read ${ref.repository}; log in with podman login ${ref.registry}.`,
-      );
-    }
-    if (answer.status !== 200) {
-      throw new TrustError('network', `the token server of ${ref.registry} answered HTTP ${answer.status}; try again later.`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(answer.body.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-    const token = parseTokenResponse(json);
-    if (!token) throw new TrustError('registry-auth', `the token server of ${ref.registry} answered without a usable token; this registry is not supported.`);
-    this.#tokens.set(`${ref.registry}|${scope}`, token);
-    this.#realms.set(ref.registry, challenge);
-    return credential;
-  }
-
-  #authorization(host: string, scope: string): Promise<string | undefined> | string | undefined {
-    const token = this.#tokens.get(`${host}|${scope}`);
-    if (token && token.expiresAt > Date.now()) return `Bearer ${token.token}`;
-    if (token) this.#tokens.delete(`${host}|${scope}`);
-    if (this.#basic.has(host)) {
-      const [, repository = ''] = scope.split(':');
-      return this.#options.credentials?.lookup(host, repository).then((c) => (c ? basicAuthorization(c) : undefined));
-    }
-    return undefined;
-  }
-
   /** One request with whatever credentials are current; returns which it sent. */
   async #withRetries(url: string, host: string, scope: string, options: SendOptions): Promise<{ answer: Answer; authorization?: string }> {
     const headers: Record<string, string> = { 'user-agent': this.#options.userAgent };
     if (options.accept) headers.accept = options.accept.join(', ');
-    const authorization = await this.#authorization(host, scope);
+    const authorization = await this.#auth.authorization(host, scope);
     if (authorization) headers.authorization = authorization;
-    return { answer: await this.#request(url, headers, options), ...(authorization ? { authorization } : {}) };
+    return { answer: await this.#transport.request(url, headers, options), ...(authorization ? { authorization } : {}) };
   }
-
-  /** One logical request: retries on 429/5xx/dropped connections, follows redirects safely. */
-  async #request(url: string, headers: Record<string, string>, options: SendOptions): Promise<Answer> {
-    const { attempts, backoffMs } = this.#options;
-    for (let attempt = 1; ; attempt++) {
-      let answer: Answer;
-      try {
-        answer = await this.#follow(url, headers, options);
-      } catch (error) {
-        if (error instanceof TrustError || attempt >= attempts) throw toNetworkError(error, options.what, url);
-        this.counters.retries++;
-        await sleep(backoff(backoffMs, attempt));
-        continue;
-      }
-      if ((answer.status === 429 || answer.status >= 500) && attempt < attempts) {
-        this.counters.retries++;
-        await sleep(Math.max(backoff(backoffMs, attempt), retryAfter(answer.headers.get('retry-after'), this.#options.maxRetryAfterMs)));
-        continue;
-      }
-      if (answer.status === 429) {
-        throw new TrustError('network', `the registry is rate-limiting this machine (HTTP 429) for ${options.what}; wait a few minutes and try again.`);
-      }
-      return answer;
-    }
-  }
-
-  async #follow(start: string, headers: Record<string, string>, options: SendOptions): Promise<Answer> {
-    let url = new URL(start);
-    const origin = url.origin;
-    let current = { ...headers };
-    for (let hop = 0; ; hop++) {
-      this.counters.total++;
-      this.counters[options.kind]++;
-      const response = await fetch(url, {
-        method: options.method ?? 'GET',
-        headers: current,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.#options.settingsFor(new URL(start).host).timeoutMs ?? this.#options.timeoutMs),
-      });
-      if (response.status >= 300 && response.status < 400 && response.status !== 304) {
-        await response.body?.cancel();
-        const location = response.headers.get('location');
-        if (!location || hop >= this.#options.maxRedirects) {
-          throw new TrustError('network', `${url.host} redirected ${options.what} ${location ? 'too many times' : 'without a destination'}; try again later.`);
-        }
-        const next = new URL(location, url);
-        if (next.protocol !== 'https:' && !(next.protocol === 'http:' && (url.protocol === 'http:' || this.#plainHttpAllowed(next.host)))) {
-          throw new TrustError('network', `${url.host} redirected ${options.what} to ${next.protocol}//${next.host}, which is not HTTPS; refused.`);
-        }
-        // Credentials are for the registry (or token server) they were issued for, never another host.
-        if (next.origin !== origin) {
-          current = { ...current };
-          delete current.authorization;
-        }
-        this.counters.redirects++;
-        url = next;
-        continue;
-      }
-      if (response.status !== 200) {
-        // Error bodies are not needed; drop them without reading more than a little.
-        await response.body?.cancel();
-        return { status: response.status, headers: response.headers, body: Buffer.alloc(0) };
-      }
-      const length = Number(response.headers.get('content-length') ?? '-1');
-      if (length > options.maxBytes) {
-        await response.body?.cancel();
-        throw new TrustError('unsupported-format', `${options.what} is ${length} bytes, more than the ${options.maxBytes} this app reads for it; it was refused rather than truncated.`);
-      }
-      let body: Buffer;
-      try {
-        body = response.body ? await readBodyLimited(response.body, options.maxBytes, options.what) : Buffer.alloc(0);
-      } catch (error) {
-        if (error instanceof LimitError && error.code === 'too-large') throw new TrustError('unsupported-format', error.message);
-        throw error;
-      }
-      return { status: response.status, headers: response.headers, body };
-    }
-  }
-}
-
-function basicAuthorization(c: RegistryCredential): string {
-  return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
-}
-
-function backoff(baseMs: number, attempt: number): number {
-  const exp = baseMs * 2 ** (attempt - 1);
-  return exp / 2 + Math.random() * (exp / 2);
-}
-
-function retryAfter(header: string | null, capMs: number): number {
-  if (!header) return 0;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.min(Math.max(seconds, 0) * 1000, capMs);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? 0 : Math.min(Math.max(at - Date.now(), 0), capMs);
-}
-
-function toNetworkError(error: unknown, what: string, url: string): TrustError {
-  if (error instanceof TrustError) return error;
-  const host = new URL(url).host;
-  const name = (error as { name?: string }).name;
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    return new TrustError('network', `${host} did not answer in time for ${what}.`, { cause: error });
-  }
-  return new TrustError('network', `${host} ${connectionFailure(error)} while fetching ${what}.`, { cause: error });
-}
-
-/** Why a connection failed, in words: refused, not found, timed out, or the system's own reason. */
-export function connectionFailure(error: unknown): string {
-  const name = (error as { name?: string }).name;
-  if (name === 'TimeoutError' || name === 'AbortError') return 'did not answer in time';
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  if (cause === 'ECONNREFUSED') return 'refused the connection';
-  if (cause === 'ENOTFOUND' || cause === 'EAI_AGAIN') return 'could not be found (DNS)';
-  if (cause === 'ECONNRESET') return 'closed the connection';
-  if (cause === 'EHOSTUNREACH' || cause === 'ENETUNREACH') return 'cannot be reached from this network';
-  return `could not be reached (${cause ?? describeError(error)})`;
 }
