@@ -153,8 +153,11 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
     close: async () => {
       for (const off of unsubscribe) off();
       for (const stream of streams) stream.end();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Close every connection now: a kept-alive socket that was busy when closing began would
+      // otherwise carry the page's reconnected event stream and hold the server open for ever.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }
