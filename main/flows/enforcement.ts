@@ -74,12 +74,12 @@ export async function enforcementOf(booted: Deployment | undefined, paths: Polic
   const policy = image ? await inspectPolicy(paths, image) : undefined;
   const applied = policy?.image ? osRequirement(policy.image.applied.requirements) : undefined;
   const attachments = policy?.image?.attachments?.enabled ?? false;
-  const broken = policy && (!policy.policy.valid ? 'containers-policy.json' : !policy.registries.valid ? 'registries.d' : undefined);
-  if (policy && broken) {
+  const problem = policyProblem(policy);
+  if (policy && problem) {
     return {
       mode: 'none',
-      summary: `Not enforced: ${broken} is invalid`,
-      detail: `${policyProblem(policy) ?? ''} Until it is fixed, every image pull on this host fails.`,
+      summary: `Not enforced: ${policy.policy.valid ? 'registries.d' : 'containers-policy.json'} is invalid`,
+      detail: `${problem} Until it is fixed, every image pull on this host fails.`,
       policy,
     };
   }
